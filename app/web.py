@@ -1,0 +1,78 @@
+"""Helpers for views: access checks, loading objects, and turning domain errors into form errors."""
+
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import abort, flash, request
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from app.auth.models import Role
+from app.auth.policy import has_role
+from app.errors import DomainError
+from app.extensions import db
+
+
+def require(allowed: bool) -> None:
+    """Answer 403 unless the policy allows the action."""
+    if not allowed:
+        abort(403)
+
+
+def require_visible(visible: bool) -> None:
+    """Answer 404 for what the user may not even know exists."""
+    if not visible:
+        abort(404)
+
+
+def role_required(*roles: Role) -> Callable:
+    """Let in signed-in users holding any of the roles; others get 403."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            require(any(has_role(current_user, role) for role in roles))
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def get_or_404(model, ident):
+    """Return the row with this primary key or answer 404."""
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def form_error(form: FlaskForm, error: DomainError) -> None:
+    """Show a domain error beside its field, or above the form when it names none."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message] if field.errors else [error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def flash_error(error: DomainError) -> None:
+    """Flash a domain error for a redirect back."""
+    flash(error.message, "danger")
+
+
+def safe_next_url(default: str) -> str:
+    """Return the `next` parameter if it points inside this site, else the default."""
+    target = request.values.get("next", "")
+    parts = urlsplit(target)
+    is_local = target.startswith("/") and not target.startswith("//") and "\\" not in target
+    if is_local and not parts.scheme and not parts.netloc:
+        return target
+    return default
+
+
+def page_number() -> int:
+    """Return the page requested in the query string (1 when missing or bad)."""
+    return max(request.args.get("page", 1, type=int) or 1, 1)
