@@ -95,7 +95,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
     ARGON2_TIME_COST = 1
-    ARGON2_MEMORY_COST = 8
+    ARGON2_MEMORY_COST = 64
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = ""
     REGISTRATION_EMAIL_DOMAINS: list[str] = []
