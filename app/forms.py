@@ -6,6 +6,7 @@ from zoneinfo import available_timezones
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, widgets
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 
@@ -20,11 +21,16 @@ class SearchForm(FlaskForm):
         csrf = False
 
 
+def choices(pairs) -> list[SelectChoice]:
+    """Return select choices from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 @cache
-def timezone_choices() -> list[tuple[str, str]]:
+def timezone_choices() -> list[SelectChoice]:
     """Return every IANA time zone as select choices, sorted by name."""
     zones = sorted(zone for zone in available_timezones() if "/" in zone or zone == "UTC")
-    return [(zone, zone.replace("_", " ")) for zone in zones]
+    return choices((zone, zone.replace("_", " ")) for zone in zones)
 
 
 class TimezoneField(SelectField):

@@ -1,9 +1,12 @@
 """Test fixtures: one migrated database per run, each test inside a rolled-back transaction."""
 
+import contextvars
 import os
+
 import flask_migrate
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_login import FlaskLoginClient
 
@@ -14,13 +17,18 @@ from tests.dbutil import recreate_database, test_database_url
 
 
 class SeedbedClient(FlaskLoginClient):
-    """A test client whose requests end like real ones: what the view did not commit is gone."""
+    """A test client whose requests run like real ones: own app context, session and `g`."""
 
     def open(self, *args, **kwargs):
-        response = super().open(*args, **kwargs)
-        # In production the session is removed when the request ends; here the app context
-        # outlives the request, so roll back explicitly to drop anything left uncommitted.
-        db.session.rollback()
+        if not has_app_context():  # a redirect followed from inside a request's own context
+            return super().open(*args, **kwargs)
+        # Close the test's own savepoint first so the request's savepoint is not nested in it
+        # (a later rollback of the test's session would otherwise undo the request's work).
+        db.session.commit()
+        # A fresh contextvars context makes Flask push a new app context for the request, as in
+        # production, instead of reusing the test's (whose `g` would leak between clients).
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        db.session.expire_all()
         return response
 
 

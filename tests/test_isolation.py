@@ -19,7 +19,11 @@ def test_canary_sees_no_user_from_the_previous_test():
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 
 
-def test_view_work_not_committed_is_rolled_back_at_request_end(client):
-    db.session.add(User(email="ghost@example.edu", name="Ghost", is_active=True))
-    client.get("/healthz")
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+def test_a_request_sees_what_the_test_committed_and_vice_versa(login, audit_log):
+    user = UserFactory(name="Before")
+    client = login(user)
+
+    client.post("/account", data={"name": "After", "timezone": user.timezone})
+
+    assert user.name == "After"
+    assert [event.action for event in audit_log()] == ["user.profile_updated"]

@@ -9,7 +9,7 @@ from wtforms.validators import Length, Optional
 from app.auth.models import Role
 from app.errors import DomainError
 from app.extensions import db
-from app.forms import EmptyForm, SearchForm
+from app.forms import EmptyForm, SearchForm, choices
 from app.notifications import bp, services
 from app.notifications.models import Notification, NotificationStatus
 from app.web import flash_error, get_or_404, page_number, role_required
@@ -20,10 +20,12 @@ class OutboxFilterForm(SearchForm):
 
     status = SelectField(
         "Status",
-        choices=[
-            ("", "Any status"),
-            *[(status.value, status.value.title()) for status in NotificationStatus],
-        ],
+        choices=choices(
+            [
+                ("", "Any status"),
+                *[(status.value, status.value.title()) for status in NotificationStatus],
+            ]
+        ),
         validators=[Optional()],
     )
     to = StringField("Recipient", validators=[Optional(), Length(max=254)])

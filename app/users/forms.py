@@ -5,24 +5,28 @@ from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaF
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from app.auth.models import ROLE_LABELS, Role
-from app.forms import MultiCheckboxField, SearchForm
+from app.forms import MultiCheckboxField, SearchForm, choices
 
-ROLE_CHOICES = [(role.value, ROLE_LABELS[role]) for role in Role]
+ROLE_PAIRS = [(role.value, ROLE_LABELS[role]) for role in Role]
 
 
 class UserFilterForm(SearchForm):
     """Search and filter the user list."""
 
     q = StringField("Search", validators=[Optional(), Length(max=100)])
-    role = SelectField("Role", choices=[("", "Any role"), *ROLE_CHOICES], validators=[Optional()])
+    role = SelectField(
+        "Role", choices=choices([("", "Any role"), *ROLE_PAIRS]), validators=[Optional()]
+    )
     status = SelectField(
         "Status",
-        choices=[
-            ("", "Any status"),
-            ("active", "Active"),
-            ("inactive", "Deactivated"),
-            ("invited", "Invited, not yet set up"),
-        ],
+        choices=choices(
+            [
+                ("", "Any status"),
+                ("active", "Active"),
+                ("inactive", "Deactivated"),
+                ("invited", "Invited, not yet set up"),
+            ]
+        ),
         validators=[Optional()],
     )
 
@@ -36,7 +40,7 @@ class InviteForm(FlaskForm):
     name = StringField("Name", validators=[Optional(), Length(max=200)])
     roles = MultiCheckboxField(
         "Roles",
-        choices=ROLE_CHOICES,
+        choices=choices(ROLE_PAIRS),
         default=[Role.REVIEWER.value],
         validators=[InputRequired(message="Choose at least one role.")],
     )
@@ -46,7 +50,7 @@ class InviteForm(FlaskForm):
 class GrantRoleForm(FlaskForm):
     """Give a user one more role."""
 
-    role = SelectField("Role", choices=ROLE_CHOICES, validators=[InputRequired()])
+    role = SelectField("Role", choices=choices(ROLE_PAIRS), validators=[InputRequired()])
     submit = SubmitField("Grant role")
 
 
