@@ -1,0 +1,505 @@
+"""Measure server time and SQL queries per page on a freshly seeded database, in process.
+
+Builds a database of `--users` accounts plus the personas the pages sign in as, migrates it,
+then requests every page through the WSGI test client: after a warm-up, `--requests` times
+each, reporting the median and 95th-percentile server time, the SQL statements per request
+and the ratio to the floor route (/healthz, a constant string) measured in the same run.
+It also checks that a list page's query count does not grow with the data: the pages marked
+`constant_queries` are counted first with `--small-users` accounts (fewer rows than one page,
+so a query per row would show) and again at full size; a difference exits with status 1.
+
+    .venv/bin/python -m bench.run                      # SQLite in a temporary file, 5,000 users
+    .venv/bin/python -m bench.run --database-url postgresql+psycopg://postgres@127.0.0.1:5432/seedbed_bench
+    .venv/bin/python -m bench.run --users 20000 --json bench/results/sqlite.json
+
+The database named by --database-url is dropped and created again. The Markdown table goes to
+stdout, progress to stderr. To measure a new page, add a `Page` to PAGES (and, if it needs
+another kind of user, a `Persona` to PERSONAS).
+"""
+
+import argparse
+import gc
+import json
+import os
+import platform
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python bench/run.py`: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import flask_migrate
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_login import FlaskLoginClient
+
+from app import create_app
+from app.auth.models import Role, User, UserRole, new_session_token
+from app.auth.passwords import hash_password
+from app.extensions import db
+from config import TestingConfig
+from tests.dbutil import recreate_database
+
+
+@dataclass(frozen=True)
+class Persona:
+    """An account the benchmark signs in as, created besides the bulk users."""
+
+    email: str
+    name: str
+    roles: tuple[Role, ...]
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page to measure: a label, the URL and the persona asking (None: anonymous)."""
+
+    name: str
+    url: str
+    user: str | None = None
+    constant_queries: bool = False  # compared at --small-users and at full size
+
+
+PERSONAS = {
+    "admin": Persona("admin@bench.example", "Avery Admin", (Role.ADMIN,), "America/New_York"),
+}
+
+FLOOR = Page("floor", "/healthz")
+
+PAGES = [
+    Page("login page", "/login"),
+    Page("user list", "/admin/users/", user="admin", constant_queries=True),
+    Page("user list, search", "/admin/users/?q=son", user="admin", constant_queries=True),
+    Page("user list, page 2", "/admin/users/?page=2", user="admin"),
+]
+
+FIRST_NAMES = [
+    "Ada", "Ben", "Carla", "Dmitri", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas",
+    "Kofi", "Lena", "Marta", "Nikhil", "Olga", "Pablo", "Quinn", "Rosa", "Sven", "Tara",
+]  # fmt: skip
+LAST_NAMES = [
+    "Anderson", "Baker", "Chen", "Dawson", "Eriksson", "Fischer", "Garcia", "Hansen",
+    "Ito", "Johnson", "Kowalski", "Larsen", "Moreau", "Nguyen", "Okafor", "Patel",
+    "Rossi", "Svensson", "Tanaka", "Wilson", "Yilmaz", "Zhang", "Novak",
+]  # fmt: skip
+
+# Transaction control is not a query the page asked for (and SQLite's BEGIN is ours to emit).
+_TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
+
+
+class BenchFailure(Exception):
+    """A page did not answer as the benchmark expects."""
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Read the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=5000, help="bulk accounts (default 5000)")
+    parser.add_argument(
+        "--small-users",
+        type=int,
+        default=20,
+        help="accounts for the query-growth check (default 20, fewer than a page holds)",
+    )
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per page")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed requests per page first")
+    parser.add_argument(
+        "--database-url",
+        help="database to drop, create and fill (default: a temporary SQLite file)",
+    )
+    parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    args = parser.parse_args(argv)
+    if not 0 < args.small_users < args.users:
+        parser.error("--small-users must be at least 1 and below --users")
+    if args.requests < 1 or args.warmup < 0:
+        parser.error("--requests must be at least 1 and --warmup at least 0")
+    return args
+
+
+def build_app(database_url: str, tmp_dir: Path) -> Flask:
+    """Create the app on the bench database with test settings, CSRF on, rate limits off."""
+    app = create_app(
+        TestingConfig,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        RATELIMIT_ENABLED=False,
+        WTF_CSRF_ENABLED=True,  # real forms carry a token: render it as production does
+        MAIL_OUTBOX_DIR=tmp_dir / "outbox",
+    )
+    app.test_client_class = FlaskLoginClient
+    return app
+
+
+def _bulk_user_row(number: int, password_hash: str, now: datetime) -> dict:
+    """Return the column values of bulk user `number`: a mix of statuses and sign-in times."""
+    first = FIRST_NAMES[number % len(FIRST_NAMES)]
+    last = LAST_NAMES[number % len(LAST_NAMES)]
+    invited = number % 40 == 39
+    deactivated = number % 25 == 24
+    created_at = now - timedelta(minutes=number)
+    return {
+        "email": f"{first}.{last}.{number}@example.org".lower(),
+        "name": f"{first} {last}",
+        "password_hash": None if invited else password_hash,
+        "timezone": "Europe/Berlin" if number % 3 else "America/Chicago",
+        "is_active": not deactivated,
+        "session_token": new_session_token(),
+        "email_verified_at": None if invited else created_at,
+        "last_login_at": None if invited or number % 2 else now - timedelta(hours=number % 500),
+        "deactivated_at": now if deactivated else None,
+        "created_at": created_at,
+        "updated_at": created_at,
+    }
+
+
+def _bulk_user_roles(number: int) -> tuple[Role, ...]:
+    """Return the roles of bulk user `number`: mostly researchers, some with two roles."""
+    kind = number % 10
+    if kind < 6:
+        return (Role.RESEARCHER,)
+    if kind < 8:
+        return (Role.REVIEWER,)
+    if kind == 8:
+        return (Role.MEMBER,)
+    return (Role.RESEARCHER, Role.REVIEWER)
+
+
+def insert_users(rows: list[dict], roles: Iterable[tuple[Role, ...]]) -> None:
+    """Insert users and their roles with Core bulk inserts, in one transaction."""
+    users, user_roles = User.__table__, UserRole.__table__
+    now = datetime.now(UTC)
+    with db.engine.begin() as connection:
+        ids = connection.execute(
+            sa.insert(users).returning(users.c.id, sort_by_parameter_order=True), rows
+        ).scalars()
+        role_rows = [
+            {"user_id": user_id, "role": role, "granted_at": now}
+            for user_id, held in zip(ids, roles, strict=True)
+            for role in held
+        ]
+        connection.execute(sa.insert(user_roles), role_rows)
+
+
+def insert_bulk_users(start: int, stop: int, password_hash: str) -> None:
+    """Insert bulk users numbered start to stop - 1."""
+    now = datetime.now(UTC)
+    numbers = range(start, stop)
+    rows = [_bulk_user_row(number, password_hash, now) for number in numbers]
+    insert_users(rows, (_bulk_user_roles(number) for number in numbers))
+
+
+def insert_personas(password_hash: str) -> None:
+    """Insert the accounts the pages sign in as."""
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "email": persona.email,
+            "name": persona.name,
+            "password_hash": password_hash,
+            "timezone": persona.timezone,
+            "is_active": True,
+            "session_token": new_session_token(),
+            "email_verified_at": now,
+            "last_login_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for persona in PERSONAS.values()
+    ]
+    insert_users(rows, (persona.roles for persona in PERSONAS.values()))
+
+
+def analyze() -> None:
+    """Refresh PostgreSQL's planner statistics, as autovacuum would soon after a bulk load."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
+
+
+def make_clients(app: Flask) -> dict[str | None, FlaskClient]:
+    """Return one test client per persona (signed in) and one anonymous (key None)."""
+    clients: dict[str | None, FlaskClient] = {None: app.test_client()}
+    with app.app_context():
+        for key, persona in PERSONAS.items():
+            user = db.session.scalar(sa.select(User).where(User.email == persona.email))
+            clients[key] = app.test_client(user=user)
+    return clients
+
+
+class QueryCounter:
+    """Count the SQL statements an engine runs, leaving out transaction control."""
+
+    def __init__(self, engine: sa.Engine):
+        self.count = 0
+        sa.event.listen(engine, "before_cursor_execute", self._on_execute)
+
+    def _on_execute(self, connection, cursor, statement, parameters, context, executemany):
+        if not _TRANSACTION_CONTROL.match(statement):
+            self.count += 1
+
+
+@dataclass
+class Measurement:
+    """Server times (ms) and query counts of one page's timed requests."""
+
+    page: Page
+    times_ms: list[float]
+    queries: list[int]
+
+    @property
+    def median_ms(self) -> float:
+        """Return the median server time."""
+        return statistics.median(self.times_ms)
+
+    @property
+    def p95_ms(self) -> float:
+        """Return the 95th-percentile server time."""
+        if len(self.times_ms) < 2:
+            return self.times_ms[0]
+        return statistics.quantiles(self.times_ms, n=100, method="inclusive")[94]
+
+    @property
+    def query_range(self) -> tuple[int, int]:
+        """Return the fewest and most queries a request ran (equal when the page is stable)."""
+        return min(self.queries), max(self.queries)
+
+    @property
+    def query_text(self) -> str:
+        """Return the query count, or its range when requests differed."""
+        low, high = self.query_range
+        return str(low) if low == high else f"{low}–{high}"
+
+
+def request_page(client: FlaskClient, page: Page, counter: QueryCounter) -> tuple[float, int]:
+    """Request the page once; return the server time in ms and the queries it ran."""
+    counter.count = 0
+    start = time.perf_counter()
+    response = client.get(page.url)
+    response.get_data()
+    elapsed = time.perf_counter() - start
+    if response.status_code != 200:
+        raise BenchFailure(f"{page.name}: GET {page.url} answered {response.status}, not 200")
+    return elapsed * 1000, counter.count
+
+
+def measure(
+    clients: dict[str | None, FlaskClient],
+    page: Page,
+    counter: QueryCounter,
+    *,
+    requests: int,
+    warmup: int,
+) -> Measurement:
+    """Warm the page up, then time `requests` requests of it."""
+    client = clients[page.user]
+    for _ in range(warmup):
+        request_page(client, page, counter)
+    gc.collect()  # start each page with no garbage left over from the previous one
+    samples = [request_page(client, page, counter) for _ in range(requests)]
+    return Measurement(page, [ms for ms, _ in samples], [queries for _, queries in samples])
+
+
+def machine_info(engine: sa.Engine) -> dict:
+    """Describe the machine, Python and database the numbers come from."""
+    server = engine.dialect.server_version_info or ()
+    backend = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(
+        engine.dialect.name, engine.dialect.name
+    )
+    return {
+        "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "cpu": _cpu_model(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "database": f"{backend} {'.'.join(str(part) for part in server[:2])}".strip(),
+        "sqlalchemy": sa.__version__,
+        "load_average": [round(load, 2) for load in os.getloadavg()],
+    }
+
+
+def _cpu_model() -> str:
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown CPU"
+
+
+def markdown_report(
+    args: argparse.Namespace,
+    machine: dict,
+    floor: Measurement,
+    measurements: list[Measurement],
+    growth: list[dict],
+) -> Iterator[str]:
+    """Yield the lines of the README-ready report."""
+    total = args.users + len(PERSONAS)
+    yield (
+        f"{total:,} users ({args.users:,} bulk + {len(PERSONAS)} signed-in), "
+        f"{args.requests} timed requests per page after {args.warmup} warm-up; "
+        f"server time in process through the WSGI test client."
+    )
+    yield ""
+    yield "| Page | Median ms | p95 ms | Queries | × floor |"
+    yield "|---|---:|---:|---:|---:|"
+    for measurement in [floor, *measurements]:
+        page = measurement.page
+        ratio = measurement.median_ms / floor.median_ms
+        yield (
+            f"| {page.name} `{page.url}` | {measurement.median_ms:.2f} | "
+            f"{measurement.p95_ms:.2f} | {measurement.query_text} | {ratio:.1f} |"
+        )
+    yield ""
+    yield (
+        f"Machine: {machine['nproc']} CPUs ({machine['cpu']}), Python {machine['python']}, "
+        f"{machine['database']}, SQLAlchemy {machine['sqlalchemy']}, {machine['platform']}; "
+        f"load average {' / '.join(str(load) for load in machine['load_average'])} at the end."
+    )
+    yield ""
+    for check in growth:
+        verdict = "constant" if check["constant"] else "GROWS"
+        yield (
+            f"Queries for {check['page']} `{check['url']}`: {check['small_queries']} at "
+            f"{check['small_users']:,} users, {check['full_queries']} at "
+            f"{check['full_users']:,} users ({verdict})."
+        )
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace, tmp_dir: Path) -> int:
+    """Seed, measure and report; return the process exit status."""
+    database_url = args.database_url or f"sqlite:///{tmp_dir / 'seedbed_bench.sqlite3'}"
+    recreate_database(database_url)
+    app = build_app(database_url, tmp_dir)
+    growth_pages = [page for page in PAGES if page.constant_queries]
+
+    with app.app_context():
+        flask_migrate.upgrade()
+        password_hash = hash_password("bench-password-not-secret")  # one hash, reused by all
+        insert_personas(password_hash)
+        insert_bulk_users(0, args.small_users, password_hash)
+        analyze()
+        engine = db.engine
+    # Requests run outside any app context, so each gets its own and its session is removed
+    # at teardown, as in production.
+    counter = QueryCounter(engine)
+    clients = make_clients(app)
+    small_users = args.small_users + len(PERSONAS)
+    _progress(f"Counting queries at {small_users:,} users…")
+    small = {
+        page: measure(clients, page, counter, requests=5, warmup=min(args.warmup, 5))
+        for page in growth_pages
+    }
+
+    started = time.perf_counter()
+    with app.app_context():
+        insert_bulk_users(args.small_users, args.users, password_hash)
+        analyze()
+    full_users = args.users + len(PERSONAS)
+    _progress(
+        f"Grew the database to {full_users:,} users in {time.perf_counter() - started:.1f} s."
+    )
+
+    _progress(f"Measuring {FLOOR.url}…")
+    floor = measure(clients, FLOOR, counter, requests=args.requests, warmup=args.warmup)
+    measurements = []
+    for page in PAGES:
+        _progress(f"Measuring {page.url}…")
+        measurements.append(
+            measure(clients, page, counter, requests=args.requests, warmup=args.warmup)
+        )
+
+    machine = machine_info(engine)
+    by_page = {measurement.page: measurement for measurement in measurements}
+    growth = [
+        {
+            "page": page.name,
+            "url": page.url,
+            "small_users": small_users,
+            "small_queries": small[page].query_text,
+            "full_users": full_users,
+            "full_queries": by_page[page].query_text,
+            "constant": small[page].query_range == by_page[page].query_range
+            and by_page[page].query_range[0] == by_page[page].query_range[1],
+        }
+        for page in growth_pages
+    ]
+    print("\n".join(markdown_report(args, machine, floor, measurements, growth)))
+    if args.json:
+        write_json(args.json, args, machine, floor, measurements, growth)
+    with app.app_context():
+        db.engine.dispose()
+
+    failed = [check for check in growth if not check["constant"]]
+    for check in failed:
+        _progress(
+            f"FAIL: {check['page']} runs {check['small_queries']} queries at "
+            f"{check['small_users']:,} users but {check['full_queries']} at "
+            f"{check['full_users']:,}."
+        )
+    return 1 if failed else 0
+
+
+def write_json(
+    path: Path,
+    args: argparse.Namespace,
+    machine: dict,
+    floor: Measurement,
+    measurements: list[Measurement],
+    growth: list[dict],
+) -> None:
+    """Write the settings, machine and results as JSON."""
+    pages = [
+        {
+            "name": measurement.page.name,
+            "url": measurement.page.url,
+            "user": measurement.page.user,
+            "median_ms": round(measurement.median_ms, 4),
+            "p95_ms": round(measurement.p95_ms, 4),
+            "queries": measurement.query_range[1],
+            "queries_min": measurement.query_range[0],
+            "x_floor": round(measurement.median_ms / floor.median_ms, 3),
+        }
+        for measurement in [floor, *measurements]
+    ]
+    document = {
+        "settings": {
+            "users": args.users,
+            "personas": len(PERSONAS),
+            "small_users": args.small_users,
+            "requests": args.requests,
+            "warmup": args.warmup,
+        },
+        "machine": machine,
+        "pages": pages,
+        "query_growth": growth,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2) + "\n")
+    _progress(f"Wrote {path}.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark from the command line."""
+    args = parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="seedbed-bench-") as tmp:
+        try:
+            return run(args, Path(tmp))
+        except BenchFailure as failure:
+            _progress(f"FAIL: {failure}")
+            return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
