@@ -15,6 +15,9 @@ def test_database_url(tmp_dir: Path, name: str) -> str:
     return make_url(base).set(database=name).render_as_string(hide_password=False)
 
 
+test_database_url.__test__ = False  # a helper, not a test, despite its name
+
+
 def is_postgres() -> bool:
     """Tell whether the suite runs on PostgreSQL."""
     return os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")

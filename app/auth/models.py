@@ -70,6 +70,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     )
 
     __table_args__ = (
+        # The user list sorts and searches by lower(name); without this it sorts the table.
+        sa.Index("ix_users_lower_name", sa.text("lower(name)")),
         sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
         sa.CheckConstraint(
             "(is_active AND deactivated_at IS NULL)"

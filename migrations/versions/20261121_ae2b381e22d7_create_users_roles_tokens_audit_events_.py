@@ -42,6 +42,7 @@ def upgrade():
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
         sa.UniqueConstraint("session_token", name=op.f("uq_users_session_token")),
     )
+    op.create_index("ix_users_lower_name", "users", [sa.text("lower(name)")])
     op.create_table(
         "audit_events",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -250,5 +251,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_audit_events_action"))
 
     op.drop_table("audit_events")
+    op.drop_index("ix_users_lower_name", table_name="users")
     op.drop_table("users")
     # ### end Alembic commands ###
