@@ -69,6 +69,16 @@ class Config:
     MAIL_OUTBOX_DIR = Path(os.environ.get("MAIL_OUTBOX_DIR", INSTANCE_DIR / "outbox"))
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
 
+    # The program office: its zone decides what "today" is for dues, terms and deadlines
+    OFFICE_TIMEZONE = os.environ.get("SEEDBED_OFFICE_TIMEZONE", "America/New_York")
+
+    # Membership
+    MEMBERSHIP_GRACE_DAYS = int(os.environ.get("SEEDBED_GRACE_DAYS", "60"))
+    FISCAL_YEAR_START_MONTH = int(os.environ.get("SEEDBED_FISCAL_YEAR_START_MONTH", "7"))
+    INVOICE_ON_NEW_TERM = _bool("SEEDBED_INVOICE_ON_NEW_TERM", True)
+    INVOICE_DUE_DAYS = int(os.environ.get("SEEDBED_INVOICE_DUE_DAYS", "30"))
+    CURRENCY_SYMBOL = os.environ.get("SEEDBED_CURRENCY_SYMBOL", "$")
+
     BOOTSTRAP_SERVE_LOCAL = True  # never a CDN
     USERS_PER_PAGE = 50
     AUDIT_EVENTS_PER_PAGE = 50

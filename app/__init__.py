@@ -82,21 +82,24 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth import views as _auth_views  # noqa: F401, PLC0415
     from app.main import bp as main_bp  # noqa: PLC0415
     from app.main import views as _main_views  # noqa: F401, PLC0415
+    from app.members import bp as members_bp  # noqa: PLC0415
+    from app.members import views as _member_views  # noqa: F401, PLC0415
     from app.notifications import bp as notifications_bp  # noqa: PLC0415
     from app.notifications import views as _notification_views  # noqa: F401, PLC0415
     from app.users import bp as users_bp  # noqa: PLC0415
     from app.users import views as _user_views  # noqa: F401, PLC0415
 
-    for blueprint in (main_bp, auth_bp, users_bp, audit_bp, notifications_bp):
+    for blueprint in (main_bp, auth_bp, users_bp, members_bp, audit_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
 
 def _register_cli(app: Flask) -> None:
     from app.auth.cli import users_cli  # noqa: PLC0415
+    from app.members.cli import members_cli  # noqa: PLC0415
     from app.notifications.cli import notifications_cli  # noqa: PLC0415
     from app.seed.cli import seed_cli  # noqa: PLC0415
 
-    for group in (users_cli, notifications_cli, seed_cli):
+    for group in (users_cli, members_cli, notifications_cli, seed_cli):
         app.cli.add_command(group)
 
 

@@ -2,6 +2,27 @@
 
 from app.audit.models import AuditEvent
 from app.auth.models import Role, User, UserRole, UserToken
+from app.members.models import (
+    Contact,
+    Invoice,
+    InvoiceCounter,
+    MembershipTerm,
+    Organization,
+    Tier,
+)
 from app.notifications.models import Notification
 
-__all__ = ["AuditEvent", "Notification", "Role", "User", "UserRole", "UserToken"]
+__all__ = [
+    "AuditEvent",
+    "Contact",
+    "Invoice",
+    "InvoiceCounter",
+    "MembershipTerm",
+    "Notification",
+    "Organization",
+    "Role",
+    "Tier",
+    "User",
+    "UserRole",
+    "UserToken",
+]

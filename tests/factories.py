@@ -1,5 +1,7 @@
 """factory_boy factories for every model the tests use; states are traits."""
 
+from datetime import date, timedelta
+from decimal import Decimal
 from functools import cache
 
 import factory
@@ -9,6 +11,7 @@ from app.auth.models import Role, User, UserRole
 from app.auth.passwords import hash_password
 from app.database import utcnow
 from app.extensions import db
+from app.members.models import Contact, ContactRole, MembershipTerm, Organization, Tier
 
 PASSWORD = "correct horse battery staple"
 
@@ -53,3 +56,64 @@ class UserFactory(BaseFactory):
         deactivated = factory.Trait(is_active=False, deactivated_at=factory.LazyFunction(utcnow))
         invited = factory.Trait(password_hash=None, email_verified_at=None)
         unverified = factory.Trait(email_verified_at=None)
+
+
+class TierFactory(BaseFactory):
+    """A membership tier."""
+
+    class Meta:
+        model = Tier
+
+    name = factory.Sequence(lambda n: f"Tier {n}")
+    annual_fee = Decimal("50000.00")
+    representatives_allowed = 2
+    votes = 1
+    benefits = "Seat on the advisory board."
+
+
+class OrganizationFactory(BaseFactory):
+    """A member organization (a prospect until it has a term)."""
+
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Company {n}")
+    sector = "Manufacturing"
+    country = "United States"
+    website = "https://example.com"
+    themes = "AI for manufacturing"
+    tier = factory.SubFactory(TierFactory)
+
+
+class TermFactory(BaseFactory):
+    """A term of membership, by default the current year around today."""
+
+    class Meta:
+        model = MembershipTerm
+
+    organization = factory.SubFactory(OrganizationFactory)
+    tier = factory.SelfAttribute("organization.tier")
+    starts_on = factory.LazyFunction(lambda: date.today() - timedelta(days=100))
+    ends_on = factory.LazyAttribute(lambda o: o.starts_on + timedelta(days=364))
+    annual_fee = factory.SelfAttribute("tier.annual_fee")
+    seed_commitment = Decimal("100000.00")
+    signed_on = factory.LazyAttribute(lambda o: o.starts_on)
+
+
+class ContactFactory(BaseFactory):
+    """A contact at an organization."""
+
+    class Meta:
+        model = Contact
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"contact{n}@company.example")
+    role = ContactRole.PRIMARY
+
+
+def representative(organization, **user_fields):
+    """Return a member-representative user linked to a contact of the organization."""
+    user = UserFactory(member=True, **user_fields)
+    ContactFactory(organization=organization, email=user.email, name=user.name, user=user)
+    return user

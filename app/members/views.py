@@ -1,0 +1,1 @@
+"""Administrators run membership: members, tiers, terms, contacts and invoices."""
