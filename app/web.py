@@ -4,8 +4,10 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from flask import abort, flash, request
 from flask_login import current_user, login_required
+from flask_sqlalchemy.pagination import Pagination
 from flask_wtf import FlaskForm
 
 from app.auth.models import Role
@@ -76,3 +78,25 @@ def safe_next_url(default: str) -> str:
 def page_number() -> int:
     """Return the page requested in the query string (1 when missing or bad)."""
     return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+class RowPagination(Pagination):
+    """Paginate a select of several columns (e.g. an object and a derived status) as rows."""
+
+    def _query_items(self) -> list:
+        select = self._query_args["select"]
+        return db.session.execute(select.limit(self.per_page).offset(self._query_offset)).all()
+
+    def _query_count(self) -> int:
+        # Count with the same FROM and WHERE but none of the (possibly costly) columns.
+        select = self._query_args["select"].with_only_columns(
+            sa.literal_column("1"), maintain_column_froms=True
+        )
+        return db.session.scalar(
+            sa.select(sa.func.count()).select_from(select.order_by(None).subquery())
+        )
+
+
+def paginate_rows(select: sa.Select, per_page: int = 50) -> RowPagination:
+    """Return the requested page of a multi-column select."""
+    return RowPagination(page=page_number(), per_page=per_page, error_out=False, select=select)

@@ -11,8 +11,9 @@ from app.extensions import db
 from tests import core_routes
 from tests.authz import HOME, LOGIN, ROLES
 from tests.factories import UserFactory
+from tests.members import routes as member_routes
 
-FEATURES = [core_routes]
+FEATURES = [core_routes, member_routes]
 ROUTES = [route for feature in FEATURES for route in feature.ROUTES]
 IGNORED_ENDPOINTS = {"static", "bootstrap.static"}
 
@@ -70,7 +71,11 @@ def test_route_answers_each_role_as_expected(world, route, role):
     expected = route.expect[role]
     before = snapshot() if route.method == "POST" else None
 
-    response = clients[role].open(route.path.format(**ids), method=route.method, data=route.data)
+    data = {
+        key: value.format(**ids) if isinstance(value, str) else value
+        for key, value in route.data.items()
+    }
+    response = clients[role].open(route.path.format(**ids), method=route.method, data=data)
 
     if expected == LOGIN:
         assert response.status_code == 302

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, contains_eager
 
 from app.auth.models import User
 from app.extensions import db
@@ -88,7 +88,11 @@ def organizations_query(
 ) -> sa.Select:
     """Return a select of (Organization, status) rows, filtered and sorted."""
     status_column = status_expression(today, grace_days).label("status")
-    query = sa.select(Organization, status_column).join(Organization.tier)
+    query = (
+        sa.select(Organization, status_column)
+        .join(Organization.tier)
+        .options(contains_eager(Organization.tier))
+    )
     if q:
         pattern = f"%{q.strip().lower()}%"
         query = query.where(
