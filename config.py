@@ -78,6 +78,14 @@ class Config:
     INVOICE_ON_NEW_TERM = _bool("SEEDBED_INVOICE_ON_NEW_TERM", True)
     INVOICE_DUE_DAYS = int(os.environ.get("SEEDBED_INVOICE_DUE_DAYS", "30"))
     CURRENCY_SYMBOL = os.environ.get("SEEDBED_CURRENCY_SYMBOL", "$")
+    # Member import: the largest CSV accepted, and where an upload waits (outside the web
+    # root) between its preview and its confirmation. With several app servers, IMPORT_DIR
+    # must be storage they share. Flask's MAX_CONTENT_LENGTH (unset: no limit) caps every
+    # request body before any view runs; if you set it, keep it above IMPORT_MAX_BYTES plus
+    # a little form overhead, or a large upload gets a bare 413 instead of a clear message.
+    IMPORT_MAX_BYTES = int(os.environ.get("SEEDBED_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+    IMPORT_DIR = Path(os.environ.get("SEEDBED_IMPORT_DIR", INSTANCE_DIR / "imports"))
+    IMPORT_KEEP_HOURS = int(os.environ.get("SEEDBED_IMPORT_KEEP_HOURS", "24"))
 
     BOOTSTRAP_SERVE_LOCAL = True  # never a CDN
     USERS_PER_PAGE = 50
