@@ -11,9 +11,10 @@ from app.extensions import db
 from tests import core_routes
 from tests.authz import HOME, LOGIN, ROLES
 from tests.factories import UserFactory
+from tests.members import dashboard_routes as member_dashboard_routes
 from tests.members import routes as member_routes
 
-FEATURES = [core_routes, member_routes]
+FEATURES = [core_routes, member_routes, member_dashboard_routes]
 ROUTES = [route for feature in FEATURES for route in feature.ROUTES]
 IGNORED_ENDPOINTS = {"static", "bootstrap.static"}
 

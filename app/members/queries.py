@@ -184,7 +184,10 @@ def fiscal_year(day: date, start_month: int) -> FiscalYear:
 
 def fiscal_year_by_label(label_year: int, start_month: int) -> FiscalYear:
     """Return the fiscal year named FY<label_year>."""
-    return fiscal_year(date(label_year, start_month, 1) - timedelta(days=1), start_month)
+    # Its last day: the eve of the next year's start, which falls in the following calendar
+    # year when years start in January (FY2026 is then 1 Jan – 31 Dec 2026).
+    next_start_year = label_year if start_month > 1 else label_year + 1
+    return fiscal_year(date(next_start_year, start_month, 1) - timedelta(days=1), start_month)
 
 
 @dataclass(frozen=True)
