@@ -87,10 +87,20 @@ def _register_blueprints(app: Flask) -> None:
     from app.members import views as _member_views  # noqa: F401, PLC0415
     from app.notifications import bp as notifications_bp  # noqa: PLC0415
     from app.notifications import views as _notification_views  # noqa: F401, PLC0415
+    from app.portal import bp as portal_bp  # noqa: PLC0415
+    from app.portal import views as _portal_views  # noqa: F401, PLC0415
     from app.users import bp as users_bp  # noqa: PLC0415
     from app.users import views as _user_views  # noqa: F401, PLC0415
 
-    for blueprint in (main_bp, auth_bp, users_bp, members_bp, audit_bp, notifications_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        users_bp,
+        members_bp,
+        portal_bp,
+        audit_bp,
+        notifications_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

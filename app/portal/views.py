@@ -1,0 +1,114 @@
+"""Member representatives see their own membership, keep their details and browse the directory."""
+
+from flask import current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.exceptions import Forbidden
+
+from app import clock
+from app.auth.models import Role
+from app.errors import DomainError
+from app.extensions import db
+from app.members import queries as member_queries
+from app.members import services as member_services
+from app.members.models import Contact, MembershipStatus
+from app.members.policy import can_edit_contact, can_view_organization_portal, has_member_access
+from app.portal import bp, queries
+from app.portal.forms import ContactDetailsForm
+from app.seed.queries import demo_data_loaded
+from app.web import form_error, require, role_required
+
+
+class MembershipNotActive(Forbidden):
+    """A member representative whose organization's membership gives no access (or who has none)."""
+
+    def __init__(self, contact: Contact | None, status: MembershipStatus | None):
+        super().__init__()
+        self.contact = contact
+        self.status = status
+
+
+@bp.errorhandler(MembershipNotActive)
+def membership_not_active(error: MembershipNotActive):
+    """Explain why the member pages are closed, instead of a bare 403."""
+    return render_template(
+        "portal/not_active.html", contact=error.contact, status=error.status
+    ), 403
+
+
+def _grace_days() -> int:
+    return current_app.config["MEMBERSHIP_GRACE_DAYS"]
+
+
+def _representation() -> tuple[Contact, MembershipStatus]:
+    """Return the signed-in representative's contact and their organization's status today.
+
+    Raises MembershipNotActive when the account represents no one, or a member that is
+    lapsed, withdrawn or not yet started: access follows the status at once.
+    """
+    contact = member_queries.representative_contact(current_user)
+    status = (
+        member_queries.organization_status(contact.organization, clock.today(), _grace_days())
+        if contact is not None
+        else None
+    )
+    if not has_member_access(current_user, contact, status):
+        raise MembershipNotActive(contact, status)
+    return contact, status
+
+
+@bp.route("/")
+@role_required(Role.MEMBER)
+def home():
+    """Show the representative's organization: profile, terms, invoices, commitments, contacts."""
+    contact, status = _representation()
+    organization = contact.organization
+    require(can_view_organization_portal(current_user, organization, contact, status))
+    start_month = current_app.config["FISCAL_YEAR_START_MONTH"]
+    return render_template(
+        "portal/home.html",
+        contact=contact,
+        organization=organization,
+        status=status,
+        terms=organization.terms,
+        invoices=organization.invoices,
+        commitments=queries.commitments_by_year(organization.terms, start_month),
+        contacts=organization.contacts,
+        today=clock.today(),
+        demo=demo_data_loaded(),
+    )
+
+
+@bp.route("/contact", methods=["GET", "POST"])
+@role_required(Role.MEMBER)
+def edit_contact():
+    """Let the representative correct their own name, job title and phone."""
+    contact, status = _representation()
+    require(can_edit_contact(current_user, contact, contact, status))
+    form = ContactDetailsForm(obj=contact)
+    if form.validate_on_submit():
+        try:
+            # The email is left out on purpose: it is the representative's sign-in address.
+            member_services.update_contact(
+                contact,
+                actor=current_user,
+                name=form.name.data,
+                title=form.title.data,
+                phone=form.phone.data,
+            )
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            db.session.commit()
+            flash("Your contact details are saved.", "success")
+            return redirect(url_for("portal.home"))
+    return render_template("portal/contact.html", form=form, contact=contact)
+
+
+@bp.route("/directory")
+@role_required(Role.MEMBER)
+def directory():
+    """List the members in good standing: names, tiers, sectors, countries and websites only."""
+    _representation()
+    return render_template(
+        "portal/directory.html", members=queries.directory(clock.today(), _grace_days())
+    )
