@@ -84,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.main import views as _main_views  # noqa: F401, PLC0415
     from app.members import bp as members_bp  # noqa: PLC0415
     from app.members import dashboard_views as _dashboard_views  # noqa: F401, PLC0415
+    from app.members import transfer_views as _member_transfer_views  # noqa: F401, PLC0415
     from app.members import views as _member_views  # noqa: F401, PLC0415
     from app.notifications import bp as notifications_bp  # noqa: PLC0415
     from app.notifications import views as _notification_views  # noqa: F401, PLC0415

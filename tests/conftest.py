@@ -27,6 +27,9 @@ class SeedbedClient(FlaskLoginClient):
         db.session.commit()
         # A fresh contextvars context makes Flask push a new app context for the request, as in
         # production, instead of reusing the test's (whose `g` would leak between clients).
+        # Buffered: a streamed body (stream_with_context) is read inside that same context, as
+        # a server reads it in the request's; read later, Flask could not pop the context.
+        kwargs.setdefault("buffered", True)
         response = contextvars.Context().run(super().open, *args, **kwargs)
         db.session.expire_all()
         return response

@@ -13,9 +13,16 @@ from tests.authz import HOME, LOGIN, ROLES
 from tests.factories import UserFactory
 from tests.members import dashboard_routes as member_dashboard_routes
 from tests.members import routes as member_routes
+from tests.members import transfer_routes as member_transfer_routes
 from tests.portal import routes as portal_routes
 
-FEATURES = [core_routes, member_routes, member_dashboard_routes, portal_routes]
+FEATURES = [
+    core_routes,
+    member_routes,
+    member_dashboard_routes,
+    member_transfer_routes,
+    portal_routes,
+]
 ROUTES = [route for feature in FEATURES for route in feature.ROUTES]
 IGNORED_ENDPOINTS = {"static", "bootstrap.static"}
 
