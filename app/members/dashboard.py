@@ -301,6 +301,11 @@ class Dashboard:
         return sum(number for _, number in self.by_tier)
 
     @property
+    def organizations(self) -> int:
+        """Return how many organizations are on record, whatever their status."""
+        return sum(number for _, number in self.by_status)
+
+    @property
     def available(self) -> Decimal:
         """Return this year's seed-fund balance (commitments less awards)."""
         return self.figures.committed - self.awarded

@@ -180,6 +180,7 @@ def test_dashboard_page_shows_the_figures(consortium, login, admin):
 
     assert response.status_code == 200
     assert "FY2026" in html
+    assert "of 7 organizations on record" in html
     assert "$350,000" in html  # billed
     assert "$500,000" in html  # collected
     assert "$700,000" in html  # committed
