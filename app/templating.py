@@ -5,6 +5,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_login import current_user
 
 from app.auth import policy as auth_policy
@@ -33,10 +34,12 @@ def localdate(value: datetime | None) -> str:
     return localtime(value, "%d %b %Y").rsplit(" ", 1)[0] if value else ""
 
 
-def money(value: Decimal | int | float | None, currency: str = "$") -> str:
+def money(value: Decimal | int | float | None, currency: str | None = None) -> str:
     """Format an amount with thousands separators and no cents when they are zero."""
     if value is None:
         return ""
+    if currency is None:
+        currency = current_app.config.get("CURRENCY_SYMBOL", "$")
     amount = Decimal(value)
     text = f"{amount:,.0f}" if amount == amount.to_integral() else f"{amount:,.2f}"
     return f"{currency}{text}"
