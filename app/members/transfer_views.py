@@ -39,6 +39,10 @@ def _size(limit: int) -> str:
     return f"{limit} bytes"
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def _tiers() -> list[Tier]:
     return db.session.scalars(sa.select(Tier).order_by(Tier.annual_fee.desc(), Tier.name)).all()
 
@@ -122,8 +126,8 @@ def import_confirm():
     db.session.commit()
     transfer.discard_upload(token)
     flash(
-        f"Imported {result.organizations:,} member{'s' if result.organizations != 1 else ''} "
-        f"with {result.contacts:,} contacts and {result.terms:,} terms. "
+        f"Imported {_count(result.organizations, 'member')} with "
+        f"{_count(result.contacts, 'contact')} and {_count(result.terms, 'term')}. "
         "No invoices were issued for the imported terms.",
         "success",
     )

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import os
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -582,8 +583,6 @@ def test_malformed_or_unknown_tokens_load_nothing(import_dir, token):
 
 
 def test_stale_uploads_are_swept(import_dir):
-    import os
-
     old = transfer.store_upload(b"old")
     stale = import_dir / f"{old}.csv"
     os.utime(stale, (0, 0))

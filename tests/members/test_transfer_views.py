@@ -15,7 +15,13 @@ from app.audit.models import AuditEvent
 from app.extensions import db
 from app.members import transfer
 from app.members.models import Contact, MembershipTerm, Organization
-from tests.factories import ContactFactory, OrganizationFactory, TierFactory, UserFactory
+from tests.factories import (
+    ContactFactory,
+    OrganizationFactory,
+    TermFactory,
+    TierFactory,
+    UserFactory,
+)
 
 IMPORT = "/admin/members/import"
 CONFIRM = "/admin/members/import/confirm"
@@ -105,7 +111,7 @@ def test_confirm_imports_every_row_and_deletes_the_upload(admin_client, founding
     assert (summary.subject_id, summary.detail["organizations"]) == (token, 2)
     assert list(import_dir.iterdir()) == []
     page = admin_client.get("/admin/members/").get_data(as_text=True)
-    assert "Imported 2 members with 1 contacts and 1 terms." in page
+    assert "Imported 2 members with 1 contact and 1 term." in page
 
 
 def test_confirming_twice_imports_once(admin_client, founding):
@@ -317,8 +323,6 @@ def test_members_export_status_uses_today_and_the_grace_setting(
     app, admin_client, founding, monkeypatch
 ):
     organization = OrganizationFactory(name="Ended", tier=founding)
-    from tests.factories import TermFactory
-
     TermFactory(organization=organization, starts_on=date(2025, 1, 1), ends_on=date(2026, 10, 31))
     db.session.commit()
 
