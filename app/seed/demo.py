@@ -5,6 +5,7 @@ from app.auth.passwords import hash_password
 from app.auth.services import find_user_by_email
 from app.database import utcnow
 from app.extensions import db
+from app.seed.members import seed_members
 
 DEMO_PASSWORD = "seedbed-demo-2026"
 
@@ -38,8 +39,11 @@ def ensure_user(email: str, name: str, roles: list[Role], timezone: str) -> User
 
 def seed_demo() -> list[tuple[str, str]]:
     """Load every demo part; return the demo accounts and their roles."""
-    for email, name, roles, timezone in DEMO_ACCOUNTS:
-        ensure_user(email, name, roles, timezone)
+    users = {
+        email: ensure_user(email, name, roles, timezone)
+        for email, name, roles, timezone in DEMO_ACCOUNTS
+    }
+    seed_members(admin=users["admin@seedbed.test"], representative=users["member@seedbed.test"])
     return [
         (email, ", ".join(role.label for role in roles)) for email, _, roles, _ in DEMO_ACCOUNTS
     ]
