@@ -604,6 +604,16 @@ def _insert_organizations(rows: list[OrganizationRow], today: date) -> list[int]
     db.session.execute(sa.insert(table), values)
     inserted = db.session.execute(sa.select(table.c.id, table.c.name).where(table.c.id > before))
     ids = {name: organization_id for organization_id, name in inserted}
+    missing = [row.name for row in rows if row.name not in ids]
+    # Only when rows were given ids by hand above the sequence, so that ours fall below.
+    for start in range(0, len(missing), 500):
+        chunk = missing[start : start + 500]
+        ids.update(
+            (name, organization_id)
+            for organization_id, name in db.session.execute(
+                sa.select(table.c.id, table.c.name).where(table.c.name.in_(chunk))
+            )
+        )
     return [ids[row.name] for row in rows]
 
 

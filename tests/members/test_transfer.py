@@ -214,6 +214,25 @@ def test_imported_organizations_work_with_the_ordinary_services(admin, associate
     assert (organization.name, organization.version) == ("Beta Biologics", 2)
 
 
+def test_contacts_and_terms_go_to_their_own_organization_even_after_hand_set_ids(admin, founding):
+    OrganizationFactory(id=1_000_000, name="Hand-numbered", tier=founding)
+    rows = [
+        {"name": f"Company {n}", "tier": "Founding", "contact1_name": f"P{n}",
+         "contact1_email": f"p{n}@company{n}.example", "term_start": f"20{10 + n}-01-01",
+         "term_end": f"20{10 + n}-12-31"}
+        for n in range(5)
+    ]  # fmt: skip
+
+    transfer.import_organizations(transfer.parse_csv(csv_bytes(rows)).rows, actor=admin)
+
+    for organization in db.session.scalars(
+        sa.select(Organization).where(Organization.name.like("Company %"))
+    ):
+        n = int(organization.name.split()[1])
+        assert [contact.email for contact in organization.contacts] == [f"p{n}@company{n}.example"]
+        assert organization.terms[0].starts_on == date(2010 + n, 1, 1)
+
+
 # Reading files
 
 
