@@ -15,6 +15,11 @@ so a query per row would show) and again at full size; a difference exits with s
 The database named by --database-url is dropped and created again. The Markdown table goes to
 stdout, progress to stderr. To measure a new page, add a `Page` to PAGES (and, if it needs
 another kind of user, a `Persona` to PERSONAS).
+
+Membership data is bulk-loaded beside the users: `--organizations` members (default 2,000)
+in every status, with yearly terms and `--invoices` invoices (default 20,000) spread over
+them, paid, unpaid, overdue and void; the growth check starts from `--small-organizations`.
+A page whose endpoint the app does not have (yet) is left out.
 """
 
 import argparse
@@ -29,7 +34,8 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python bench/run.py`: make the project importable
@@ -45,6 +51,13 @@ from app import create_app
 from app.auth.models import Role, User, UserRole, new_session_token
 from app.auth.passwords import hash_password
 from app.extensions import db
+from app.members.models import (
+    Invoice,
+    InvoiceStatus,
+    MembershipTerm,
+    Organization,
+    Tier,
+)
 from config import TestingConfig
 from tests.dbutil import recreate_database
 
@@ -67,6 +80,7 @@ class Page:
     url: str
     user: str | None = None
     constant_queries: bool = False  # compared at --small-users and at full size
+    endpoint: str | None = None  # measured only if the app has it
 
 
 PERSONAS = {
@@ -80,6 +94,27 @@ PAGES = [
     Page("user list", "/admin/users/", user="admin", constant_queries=True),
     Page("user list, search", "/admin/users/?q=son", user="admin", constant_queries=True),
     Page("user list, page 2", "/admin/users/?page=2", user="admin"),
+    Page(
+        "member list",
+        "/admin/members/",
+        user="admin",
+        constant_queries=True,
+        endpoint="members.index",
+    ),
+    Page(
+        "membership dashboard",
+        "/admin/members/dashboard",
+        user="admin",
+        constant_queries=True,
+        endpoint="members.dashboard",
+    ),
+    Page(
+        "seed fund",
+        "/admin/members/seed-fund",
+        user="admin",
+        constant_queries=True,
+        endpoint="members.seed_fund",
+    ),
 ]
 
 FIRST_NAMES = [
@@ -110,6 +145,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=20,
         help="accounts for the query-growth check (default 20, fewer than a page holds)",
     )
+    parser.add_argument(
+        "--organizations", type=int, default=2000, help="member organizations (default 2000)"
+    )
+    parser.add_argument(
+        "--invoices", type=int, default=20000, help="invoices across them (default 20000)"
+    )
+    parser.add_argument(
+        "--small-organizations",
+        type=int,
+        default=5,
+        help="organizations for the query-growth check (default 5)",
+    )
     parser.add_argument("--requests", type=int, default=200, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests per page first")
     parser.add_argument(
@@ -120,6 +167,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not 0 < args.small_users < args.users:
         parser.error("--small-users must be at least 1 and below --users")
+    if not 0 < args.small_organizations < args.organizations:
+        parser.error("--small-organizations must be at least 1 and below --organizations")
+    if args.invoices < 0:
+        parser.error("--invoices cannot be negative")
     if args.requests < 1 or args.warmup < 0:
         parser.error("--requests must be at least 1 and --warmup at least 0")
     return args
@@ -215,6 +266,166 @@ def insert_personas(password_hash: str) -> None:
         for persona in PERSONAS.values()
     ]
     insert_users(rows, (persona.roles for persona in PERSONAS.values()))
+
+
+BENCH_TIERS = [
+    ("Founding", 250000, 3, 3),
+    ("Sustaining", 100000, 2, 2),
+    ("Associate", 50000, 1, 1),
+    ("Startup", 10000, 1, 1),
+]
+SECTORS = [
+    "Biotechnology", "Electronics manufacturing", "Energy", "Industrial software",
+    "Pharmaceuticals", "Industrial technology", "Aerospace", "Semiconductors", "Robotics",
+]  # fmt: skip
+COUNTRIES = ["United States", "Germany", "France", "Japan", "United Kingdom", "Canada"]
+NAME_WORDS = ["Apex", "Borealis", "Cobalt", "Delta", "Ember", "Fjord", "Granite", "Helix"]
+
+
+def insert_tiers() -> dict[str, int]:
+    """Insert the membership tiers; return their ids by name."""
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "name": name,
+            "annual_fee": Decimal(fee),
+            "representatives_allowed": representatives,
+            "votes": votes,
+            "benefits": "",
+            "created_at": now,
+            "updated_at": now,
+        }
+        for name, fee, representatives, votes in BENCH_TIERS
+    ]
+    tiers = Tier.__table__
+    with db.engine.begin() as connection:
+        ids = connection.execute(
+            sa.insert(tiers).returning(tiers.c.id, sort_by_parameter_order=True), rows
+        ).scalars()
+        return dict(zip((name for name, *_ in BENCH_TIERS), ids, strict=True))
+
+
+def _member_terms(number: int, today: date) -> list[tuple[date, date]]:
+    """Return the yearly terms of bulk member `number`, oldest first, by the status it is given.
+
+    One in 20 is a prospect (no term), one withdrawn, two lapsed, one in grace; the rest are
+    active, some with their renewal due within 90 days. Members have one to five terms.
+    """
+    kind = number % 20
+    if kind == 0:
+        return []
+    if kind in (2, 3):
+        last_end = today - timedelta(days=61 + number % 400)  # lapsed
+    elif kind == 4:
+        last_end = today - timedelta(days=1 + number % 60)  # in grace
+    else:
+        last_end = today + timedelta(days=number * 37 % 365)  # active (or withdrawn)
+    terms = []
+    end = last_end
+    for _ in range(1 + number % 5):
+        start = end - timedelta(days=364)
+        terms.append((start, end))
+        end = start - timedelta(days=1)
+    return terms[::-1]
+
+
+def insert_members(start: int, stop: int, invoices_per_member: int, tiers: dict[str, int]) -> None:
+    """Insert bulk members start to stop - 1 with their terms and invoices, in one transaction."""
+    today = date.today()
+    now = datetime.now(UTC)
+    tier_names = list(tiers)
+    organizations = Organization.__table__
+    terms_table, invoices_table = MembershipTerm.__table__, Invoice.__table__
+    numbers = range(start, stop)
+    org_rows = []
+    for number in numbers:
+        withdrawn = number % 20 == 1
+        org_rows.append(
+            {
+                "name": f"{NAME_WORDS[number % len(NAME_WORDS)]} Industries {number:05d}",
+                "sector": SECTORS[number % len(SECTORS)],
+                "country": COUNTRIES[number % len(COUNTRIES)],
+                "website": f"https://member{number}.example",
+                "themes": "AI for manufacturing, Digital twins",
+                "tier_id": tiers[tier_names[number % len(tier_names)]],
+                "withdrawn_on": today - timedelta(days=30) if withdrawn else None,
+                "withdrawal_reason": "Budget" if withdrawn else None,
+                "recorded_status": "prospect",
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    with db.engine.begin() as connection:
+        org_ids = list(
+            connection.execute(
+                sa.insert(organizations).returning(
+                    organizations.c.id, sort_by_parameter_order=True
+                ),
+                org_rows,
+            ).scalars()
+        )
+        term_rows, term_owner = [], []
+        for number, org_id in zip(numbers, org_ids, strict=True):
+            tier_name = tier_names[number % len(tier_names)]
+            fee = Decimal(BENCH_TIERS[tier_names.index(tier_name)][1])
+            for starts_on, ends_on in _member_terms(number, today):
+                term_rows.append(
+                    {
+                        "organization_id": org_id,
+                        "tier_id": tiers[tier_name],
+                        "starts_on": starts_on,
+                        "ends_on": ends_on,
+                        "annual_fee": fee,
+                        "seed_commitment": Decimal(1000 * (number % 50)),
+                        "signed_on": starts_on - timedelta(days=14),
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+                term_owner.append((org_id, starts_on, fee))
+        if not term_rows:
+            return
+        term_ids = list(
+            connection.execute(
+                sa.insert(terms_table).returning(terms_table.c.id, sort_by_parameter_order=True),
+                term_rows,
+            ).scalars()
+        )
+        wanted = invoices_per_member * len(numbers)
+        invoice_rows = []
+        for index in range(wanted):
+            slot = index % len(term_ids)
+            installment = index // len(term_ids)
+            org_id, starts_on, fee = term_owner[slot]
+            issued_on = min(starts_on + timedelta(days=30 * installment), today)
+            due_on = issued_on + timedelta(days=30)
+            serial = start * invoices_per_member + index
+            if serial % 31 == 0:
+                status, paid_on = InvoiceStatus.VOID, None
+            elif serial % 7 == 0 or issued_on + timedelta(days=20) > today:
+                status, paid_on = InvoiceStatus.ISSUED, None  # unpaid: overdue once past due
+            else:
+                status, paid_on = InvoiceStatus.PAID, issued_on + timedelta(days=20)
+            invoice_rows.append(
+                {
+                    "organization_id": org_id,
+                    "term_id": term_ids[slot],
+                    "number": f"{issued_on.year}-{serial + 1:06d}",
+                    "amount": fee / 4,
+                    "issued_on": issued_on,
+                    "due_on": due_on,
+                    "status": status,
+                    "paid_on": paid_on,
+                    "payment_reference": None,
+                    "voided_at": now if status == InvoiceStatus.VOID else None,
+                    "void_reason": "Issued twice" if status == InvoiceStatus.VOID else None,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        if invoice_rows:
+            connection.execute(sa.insert(invoices_table), invoice_rows)
 
 
 def analyze() -> None:
@@ -344,6 +555,8 @@ def markdown_report(
     total = args.users + len(PERSONAS)
     yield (
         f"{total:,} users ({args.users:,} bulk + {len(PERSONAS)} signed-in), "
+        f"{args.organizations:,} member organizations with "
+        f"{args.invoices // args.organizations * args.organizations:,} invoices; "
         f"{args.requests} timed requests per page after {args.warmup} warm-up; "
         f"server time in process through the WSGI test client."
     )
@@ -368,8 +581,9 @@ def markdown_report(
         verdict = "constant" if check["constant"] else "GROWS"
         yield (
             f"Queries for {check['page']} `{check['url']}`: {check['small_queries']} at "
-            f"{check['small_users']:,} users, {check['full_queries']} at "
-            f"{check['full_users']:,} users ({verdict})."
+            f"{check['small_users']:,} users and {check['small_organizations']:,} organizations, "
+            f"{check['full_queries']} at {check['full_users']:,} users and "
+            f"{check['full_organizations']:,} organizations ({verdict})."
         )
 
 
@@ -382,13 +596,17 @@ def run(args: argparse.Namespace, tmp_dir: Path) -> int:
     database_url = args.database_url or f"sqlite:///{tmp_dir / 'seedbed_bench.sqlite3'}"
     recreate_database(database_url)
     app = build_app(database_url, tmp_dir)
-    growth_pages = [page for page in PAGES if page.constant_queries]
+    pages = [page for page in PAGES if page.endpoint is None or page.endpoint in app.view_functions]
+    growth_pages = [page for page in pages if page.constant_queries]
+    per_member = args.invoices // args.organizations
 
     with app.app_context():
         flask_migrate.upgrade()
         password_hash = hash_password("bench-password-not-secret")  # one hash, reused by all
         insert_personas(password_hash)
         insert_bulk_users(0, args.small_users, password_hash)
+        tiers = insert_tiers()
+        insert_members(0, args.small_organizations, per_member, tiers)
         analyze()
         engine = db.engine
     # Requests run outside any app context, so each gets its own and its session is removed
@@ -396,7 +614,9 @@ def run(args: argparse.Namespace, tmp_dir: Path) -> int:
     counter = QueryCounter(engine)
     clients = make_clients(app)
     small_users = args.small_users + len(PERSONAS)
-    _progress(f"Counting queries at {small_users:,} users…")
+    _progress(
+        f"Counting queries at {small_users:,} users, {args.small_organizations:,} organizations…"
+    )
     small = {
         page: measure(clients, page, counter, requests=5, warmup=min(args.warmup, 5))
         for page in growth_pages
@@ -405,16 +625,18 @@ def run(args: argparse.Namespace, tmp_dir: Path) -> int:
     started = time.perf_counter()
     with app.app_context():
         insert_bulk_users(args.small_users, args.users, password_hash)
+        insert_members(args.small_organizations, args.organizations, per_member, tiers)
         analyze()
     full_users = args.users + len(PERSONAS)
     _progress(
-        f"Grew the database to {full_users:,} users in {time.perf_counter() - started:.1f} s."
+        f"Grew the database to {full_users:,} users, {args.organizations:,} organizations and "
+        f"{per_member * args.organizations:,} invoices in {time.perf_counter() - started:.1f} s."
     )
 
     _progress(f"Measuring {FLOOR.url}…")
     floor = measure(clients, FLOOR, counter, requests=args.requests, warmup=args.warmup)
     measurements = []
-    for page in PAGES:
+    for page in pages:
         _progress(f"Measuring {page.url}…")
         measurements.append(
             measure(clients, page, counter, requests=args.requests, warmup=args.warmup)
@@ -427,8 +649,10 @@ def run(args: argparse.Namespace, tmp_dir: Path) -> int:
             "page": page.name,
             "url": page.url,
             "small_users": small_users,
+            "small_organizations": args.small_organizations,
             "small_queries": small[page].query_text,
             "full_users": full_users,
+            "full_organizations": args.organizations,
             "full_queries": by_page[page].query_text,
             "constant": small[page].query_range == by_page[page].query_range
             and by_page[page].query_range[0] == by_page[page].query_range[1],
@@ -478,6 +702,9 @@ def write_json(
             "users": args.users,
             "personas": len(PERSONAS),
             "small_users": args.small_users,
+            "organizations": args.organizations,
+            "invoices": args.invoices // args.organizations * args.organizations,
+            "small_organizations": args.small_organizations,
             "requests": args.requests,
             "warmup": args.warmup,
         },

@@ -38,33 +38,40 @@ def _money(value) -> Decimal:
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
-def members_by_tier(today: date, grace_days: int) -> list[tuple[str, int]]:
-    """Return (tier name, active members) for every tier, dearest tier first."""
+@dataclass(frozen=True)
+class MemberCounts:
+    """How many organizations stand where today: active ones by tier, all by status."""
+
+    by_tier: list[tuple[str, int]]
+    by_status: list[tuple[MembershipStatus, int]]
+
+
+def member_counts(today: date, grace_days: int) -> MemberCounts:
+    """Count organizations by tier and status in one pass; tiers dearest first, every one listed.
+
+    `by_tier` counts active members only; `by_status` counts every organization, in the
+    order a membership runs (prospect, active, grace, lapsed, withdrawn).
+    """
     status = status_expression(today, grace_days).label("status")
     members = sa.select(Organization.tier_id, status).subquery()
     rows = db.session.execute(
-        sa.select(Tier.name, sa.func.count(members.c.tier_id))
-        .outerjoin(
-            members,
-            sa.and_(
-                members.c.tier_id == Tier.id, members.c.status == MembershipStatus.ACTIVE.value
-            ),
-        )
-        .group_by(Tier.id, Tier.name, Tier.annual_fee)
+        sa.select(Tier.name, members.c.status, sa.func.count(members.c.tier_id))
+        .outerjoin(members, members.c.tier_id == Tier.id)
+        .group_by(Tier.id, Tier.name, Tier.annual_fee, members.c.status)
         .order_by(Tier.annual_fee.desc(), Tier.name)
+    ).all()
+    active: dict[str, int] = {}
+    statuses: dict[str, int] = defaultdict(int)
+    for tier, value, number in rows:
+        active.setdefault(tier, 0)
+        if value == MembershipStatus.ACTIVE.value:
+            active[tier] = number
+        if value is not None:
+            statuses[value] += number
+    return MemberCounts(
+        by_tier=list(active.items()),
+        by_status=[(status, statuses[status.value]) for status in MembershipStatus],
     )
-    return [(name, number) for name, number in rows]
-
-
-def members_by_status(today: date, grace_days: int) -> list[tuple[MembershipStatus, int]]:
-    """Return (status, organizations) for every status, in the order a membership runs."""
-    status = status_expression(today, grace_days).label("status")
-    members = sa.select(status).subquery()
-    rows = db.session.execute(
-        sa.select(members.c.status, sa.func.count()).group_by(members.c.status)
-    )
-    counts = {MembershipStatus(value): number for value, number in rows}
-    return [(status, counts.get(status, 0)) for status in MembershipStatus]
 
 
 @dataclass(frozen=True)
@@ -236,37 +243,37 @@ def year_figures(year: FiscalYear) -> YearFigures:
     seed-fund commitments of terms that start in the year (as on the seed-fund page).
     """
 
-    def invoices(column, *where):
-        return sa.select(column).where(*where).scalar_subquery()
-
-    issued_in_year = (
+    issued_in_year = sa.and_(
         Invoice.status != InvoiceStatus.VOID,
         Invoice.issued_on.between(year.starts_on, year.ends_on),
     )
-    paid_in_year = (
+    paid_in_year = sa.and_(
         Invoice.status == InvoiceStatus.PAID,
         Invoice.paid_on.between(year.starts_on, year.ends_on),
     )
-    unpaid = (Invoice.status == InvoiceStatus.ISSUED,)
+    unpaid = Invoice.status == InvoiceStatus.ISSUED
     terms_in_year = (
         MembershipTerm.starts_on.between(year.starts_on, year.ends_on),
         MembershipTerm.seed_commitment > 0,
     )
+    # One pass over the invoices, each figure summing only the rows its condition picks.
     row = db.session.execute(
         sa.select(
-            invoices(sa.func.sum(Invoice.amount), *issued_in_year),
-            invoices(sa.func.count(Invoice.id), *issued_in_year),
-            invoices(sa.func.sum(Invoice.amount), *paid_in_year),
-            invoices(sa.func.count(Invoice.id), *paid_in_year),
-            invoices(sa.func.sum(Invoice.amount), *unpaid),
-            invoices(sa.func.count(Invoice.id), *unpaid),
+            *(
+                aggregate
+                for condition in (issued_in_year, paid_in_year, unpaid)
+                for aggregate in (
+                    sa.func.sum(sa.case((condition, Invoice.amount))),
+                    sa.func.count(sa.case((condition, Invoice.id))),
+                )
+            ),
             sa.select(sa.func.sum(MembershipTerm.seed_commitment))
             .where(*terms_in_year)
             .scalar_subquery(),
             sa.select(sa.func.count(sa.distinct(MembershipTerm.organization_id)))
             .where(*terms_in_year)
             .scalar_subquery(),
-        )
+        ).select_from(Invoice)
     ).one()
     billed, billed_count, collected, collected_count, unpaid_sum, unpaid_count, committed, n = row
     return YearFigures(
@@ -287,8 +294,7 @@ class Dashboard:
     """Everything the membership dashboard shows."""
 
     today: date
-    by_tier: list[tuple[str, int]]
-    by_status: list[tuple[MembershipStatus, int]]
+    members: MemberCounts
     renewals: Listing[Renewal]
     overdue: Listing[OverdueInvoice]
     overdue_ages: list[AgeBand]
@@ -298,12 +304,12 @@ class Dashboard:
     @property
     def active_members(self) -> int:
         """Return how many members are active today."""
-        return sum(number for _, number in self.by_tier)
+        return sum(number for _, number in self.members.by_tier)
 
     @property
     def organizations(self) -> int:
         """Return how many organizations are on record, whatever their status."""
-        return sum(number for _, number in self.by_status)
+        return sum(number for _, number in self.members.by_status)
 
     @property
     def available(self) -> Decimal:
@@ -320,8 +326,7 @@ def dashboard(today: date, *, grace_days: int, year: FiscalYear) -> Dashboard:
     """Return the dashboard's figures as of `today` for the fiscal year `year`."""
     return Dashboard(
         today=today,
-        by_tier=members_by_tier(today, grace_days),
-        by_status=members_by_status(today, grace_days),
+        members=member_counts(today, grace_days),
         renewals=renewals_due(today),
         overdue=overdue_invoices(today),
         overdue_ages=overdue_by_age(today),

@@ -98,7 +98,7 @@ def consortium(admin):
 
 
 def test_active_members_are_counted_by_tier_dearest_first(consortium):
-    assert reads.members_by_tier(TODAY, GRACE) == [
+    assert reads.member_counts(TODAY, GRACE).by_tier == [
         ("Founding", 2),
         ("Associate", 2),
         ("Startup", 0),
@@ -106,7 +106,7 @@ def test_active_members_are_counted_by_tier_dearest_first(consortium):
 
 
 def test_members_are_counted_by_status(consortium):
-    assert dict(reads.members_by_status(TODAY, GRACE)) == {
+    assert dict(reads.member_counts(TODAY, GRACE).by_status) == {
         MembershipStatus.PROSPECT: 0,
         MembershipStatus.ACTIVE: 4,
         MembershipStatus.GRACE: 1,
