@@ -80,12 +80,15 @@ class Config:
     CURRENCY_SYMBOL = os.environ.get("SEEDBED_CURRENCY_SYMBOL", "$")
     # Member import: the largest CSV accepted, and where an upload waits (outside the web
     # root) between its preview and its confirmation. With several app servers, IMPORT_DIR
-    # must be storage they share. Flask's MAX_CONTENT_LENGTH (unset: no limit) caps every
-    # request body before any view runs; if you set it, keep it above IMPORT_MAX_BYTES plus
-    # a little form overhead, or a large upload gets a bare 413 instead of a clear message.
+    # must be storage they share. MAX_CONTENT_LENGTH (below) caps every request body before
+    # any view runs; keep it well above IMPORT_MAX_BYTES, so that a large upload gets the
+    # message beside the field rather than the 413 page.
     IMPORT_MAX_BYTES = int(os.environ.get("SEEDBED_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
     IMPORT_DIR = Path(os.environ.get("SEEDBED_IMPORT_DIR", INSTANCE_DIR / "imports"))
     IMPORT_KEEP_HOURS = int(os.environ.get("SEEDBED_IMPORT_KEEP_HOURS", "24"))
+    # The largest request body accepted at all (a 413 page beyond it); uploads have their own,
+    # smaller limits checked with a message beside the field.
+    MAX_CONTENT_LENGTH = int(os.environ.get("SEEDBED_MAX_REQUEST_BYTES", str(50 * 1024 * 1024)))
 
     BOOTSTRAP_SERVE_LOCAL = True  # never a CDN
     USERS_PER_PAGE = 50

@@ -48,7 +48,7 @@ def _error_page(status: int, title: str, message: str):
 
 
 def register_error_handlers(app) -> None:
-    """Render 400, 403, 404, 405, 429 and 500 as pages of the site (JSON under /api/)."""
+    """Render 400, 403, 404, 405, 413, 429 and 500 as pages of the site (JSON under /api/)."""
 
     @app.errorhandler(400)
     def bad_request(error):
@@ -74,6 +74,16 @@ def register_error_handlers(app) -> None:
     @app.errorhandler(405)
     def method_not_allowed(error):
         return _error_page(405, "Method not allowed", "This address does not accept that.")
+
+    @app.errorhandler(413)
+    def payload_too_large(error):
+        limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+        return _error_page(
+            413,
+            "Too large",
+            f"What you sent is larger than the {limit // (1024 * 1024)} MB this site accepts. "
+            "Go back and choose a smaller file.",
+        )
 
     @app.errorhandler(429)
     def too_many_requests(error):

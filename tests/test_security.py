@@ -144,3 +144,14 @@ def test_api_paths_get_json_errors(client):
 
     assert response.status_code == 404
     assert response.json["error"]["code"] == 404
+
+
+def test_a_request_body_over_the_limit_gets_a_413_page(app, client):
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    try:
+        response = client.post("/login", data={"email": "x" * (2 * 1024 * 1024)})
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = 50 * 1024 * 1024
+
+    assert response.status_code == 413
+    assert b"larger than the 1 MB this site accepts" in response.data
