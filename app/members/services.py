@@ -277,11 +277,18 @@ def _check_term(
         )
 
 
-def add_term(organization: Organization, values: TermValues, *, actor: User) -> MembershipTerm:
+def add_term(
+    organization: Organization,
+    values: TermValues,
+    *,
+    actor: User,
+    issue_invoice_now: bool | None = None,
+) -> MembershipTerm:
     """Add a term of membership; a withdrawn member is reinstated by it.
 
     The annual fee defaults to the tier's. The organization takes the term's tier when the
-    term is its latest. With INVOICE_ON_NEW_TERM, the term's invoice is issued at once.
+    term is its latest. The term's invoice is issued at once when `issue_invoice_now` says
+    so (by default, the INVOICE_ON_NEW_TERM setting).
     Side effects: audit `term.added` (and `organization.reinstated`, the status change,
     `invoice.issued`); the representatives regain access if the member becomes active.
     Raises: ValidationError for overlapping or inconsistent dates or amounts.
@@ -326,7 +333,9 @@ def add_term(organization: Organization, values: TermValues, *, actor: User) -> 
         )
         organization.withdrawn_on = None
         organization.withdrawal_reason = None
-    if current_app.config["INVOICE_ON_NEW_TERM"] and term.annual_fee > 0:
+    if issue_invoice_now is None:
+        issue_invoice_now = current_app.config["INVOICE_ON_NEW_TERM"]
+    if issue_invoice_now and term.annual_fee > 0:
         issue_invoice(term, actor=actor)
     record_status(organization, actor=actor)
     return term

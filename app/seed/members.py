@@ -4,14 +4,11 @@ Everything goes through the membership services, so the audit log, statuses and 
 numbers are the real thing; dates are relative to today. Fees and commitments are made up.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import current_app
 
 from app import clock
 from app.audit import services as audit
@@ -244,19 +241,6 @@ DEMO_MEMBERS = FOUNDING_MEMBERS + OTHER_MEMBERS
 REPRESENTED_MEMBER = "Siemens"  # member@seedbed.test represents it
 
 
-@contextmanager
-def _invoices_issued_by_hand() -> Iterator[None]:
-    # add_term issues a term's invoice today when INVOICE_ON_NEW_TERM is on; the demo issues
-    # each invoice on the day its term started instead, so the dues history looks lived-in.
-    config = current_app.config
-    saved = config["INVOICE_ON_NEW_TERM"]
-    config["INVOICE_ON_NEW_TERM"] = False
-    try:
-        yield
-    finally:
-        config["INVOICE_ON_NEW_TERM"] = saved
-
-
 def ensure_tiers(actor: User) -> dict[str, Tier]:
     """Create the demo tiers that are missing; return every demo tier by name."""
     tiers = {}
@@ -288,6 +272,8 @@ def _add_term(organization: Organization, tier: Tier, term: DemoTerm, actor: Use
             signed_on=starts_on - timedelta(days=21),
         ),
         actor=actor,
+        # Issued on the day the term started instead, so the dues history looks lived-in.
+        issue_invoice_now=False,
     )
     invoice = services.issue_invoice(added, actor=actor, issued_on=starts_on)
     if term.paid_after is not None:
@@ -322,9 +308,8 @@ def ensure_member(demo: DemoMember, tiers: dict[str, Tier], actor: User) -> Orga
             role=role,
             title=TITLES[role],
         )
-    with _invoices_issued_by_hand():
-        for term in demo.terms:
-            _add_term(organization, tiers[demo.tier], term, actor)
+    for term in demo.terms:
+        _add_term(organization, tiers[demo.tier], term, actor)
     return organization
 
 

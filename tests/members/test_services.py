@@ -288,3 +288,16 @@ def test_representative_cannot_change_their_sign_in_email_via_contact(admin):
 
     with pytest.raises(ValidationError, match="signs in with this address"):
         services.update_contact(contact, actor=admin, email="new@example.com")
+
+
+def test_a_term_can_be_added_without_its_invoice(admin):
+    organization = OrganizationFactory()
+
+    services.add_term(
+        organization,
+        values(organization.tier, date(2026, 1, 1), date(2026, 12, 31)),
+        actor=admin,
+        issue_invoice_now=False,
+    )
+
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Invoice)) == 0
