@@ -5,7 +5,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from app.audit.models import AuditEvent
 from app.audit.services import subject_key
@@ -26,7 +26,9 @@ def audit_events_query(
 
     Dates are whole days in the viewer's time zone.
     """
-    query = sa.select(AuditEvent).options(joinedload(AuditEvent.actor))
+    query = sa.select(AuditEvent).options(
+        joinedload(AuditEvent.actor).options(lazyload(User.roles))
+    )
     if actor:
         pattern = f"%{actor.strip().lower()}%"
         query = query.join(AuditEvent.actor).where(

@@ -5,8 +5,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.orm import aliased, contains_eager, joinedload, lazyload
 
+from app.audit.models import AuditEvent
 from app.auth.models import User
 from app.extensions import db
 from app.members.models import (
@@ -238,3 +239,32 @@ def invoices_query(*, status: str = "", overdue_on: date | None = None) -> sa.Se
     if overdue_on is not None:
         query = query.where(Invoice.status == InvoiceStatus.ISSUED, Invoice.due_on < overdue_on)
     return query
+
+
+def organization_history(
+    organization: Organization,
+    *,
+    term_ids: list[int],
+    invoice_ids: list[int],
+    contact_ids: list[int],
+    limit: int = 50,
+) -> sa.Select:
+    """Return a select of the latest audit events on a member and its terms, invoices, contacts."""
+    subjects = {
+        "organization": [organization.id],
+        "term": term_ids,
+        "invoice": invoice_ids,
+        "contact": contact_ids,
+    }
+    conditions = [
+        sa.and_(AuditEvent.subject_type == kind, AuditEvent.subject_id.in_([str(i) for i in ids]))
+        for kind, ids in subjects.items()
+        if ids
+    ]
+    return (
+        sa.select(AuditEvent)
+        .options(joinedload(AuditEvent.actor).options(lazyload(User.roles)))
+        .where(sa.or_(*conditions))
+        .order_by(AuditEvent.id.desc())
+        .limit(limit)
+    )

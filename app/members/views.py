@@ -9,7 +9,6 @@ from flask_login import current_user
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app import clock
-from app.audit.queries import audit_events_query
 from app.auth.models import Role
 from app.errors import DomainError
 from app.extensions import db
@@ -137,7 +136,12 @@ def detail(organization_id: int):
         .order_by(Invoice.issued_on.desc(), Invoice.id.desc())
     ).all()
     history = db.session.scalars(
-        audit_events_query(subject_type="organization", subject_id=str(organization.id)).limit(50)
+        queries.organization_history(
+            organization,
+            term_ids=[term.id for term in terms],
+            invoice_ids=[invoice.id for invoice in invoices],
+            contact_ids=[contact.id for contact in contacts],
+        )
     ).all()
     return render_template(
         "members/detail.html",

@@ -393,3 +393,31 @@ def test_negative_tier_fee_is_refused_beside_the_field(client):
 
     assert b'id="annual_fee-error">A fee cannot be negative.' in response.data
     assert count(Tier) == 0
+
+
+def test_member_history_includes_its_terms_invoices_and_contacts(client, admin):
+    organization = OrganizationFactory(name="Sanofi")
+    client.post(
+        f"/admin/members/{organization.id}/terms/new",
+        data={
+            "tier_id": organization.tier_id,
+            "starts_on": "2026-01-01",
+            "ends_on": "2026-12-31",
+            "seed_commitment": "0",
+        },
+    )
+    client.post(
+        f"/admin/members/{organization.id}/contacts/new",
+        data={"name": "Lea", "email": "lea@sanofi.example", "role": "billing"},
+    )
+    other = OrganizationFactory()
+    services.add_contact(
+        other, actor=admin, name="Elsewhere", email="x@other.example", role="primary"
+    )
+    db.session.commit()
+
+    html = client.get(f"/admin/members/{organization.id}").get_data(as_text=True)
+
+    for action in ("term.added", "invoice.issued", "contact.added", "organization.status_changed"):
+        assert f"<code>{action}</code>" in html
+    assert "x@other.example" not in html
