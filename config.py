@@ -90,6 +90,13 @@ class Config:
     # smaller limits checked with a message beside the field.
     MAX_CONTENT_LENGTH = int(os.environ.get("SEEDBED_MAX_REQUEST_BYTES", str(50 * 1024 * 1024)))
 
+    # Calls and proposals
+    SUBMISSION_GRACE_SECONDS = int(os.environ.get("SEEDBED_SUBMISSION_GRACE_SECONDS", "0"))
+    ATTACHMENT_MAX_BYTES = int(os.environ.get("SEEDBED_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+    UPLOAD_DIR = Path(os.environ.get("SEEDBED_UPLOAD_DIR", INSTANCE_DIR / "uploads"))
+    MAX_CO_INVESTIGATORS = int(os.environ.get("SEEDBED_MAX_CO_INVESTIGATORS", "10"))
+    MAX_BUDGET_LINES = int(os.environ.get("SEEDBED_MAX_BUDGET_LINES", "20"))
+
     BOOTSTRAP_SERVE_LOCAL = True  # never a CDN
     USERS_PER_PAGE = 50
     AUDIT_EVENTS_PER_PAGE = 50

@@ -80,6 +80,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.audit import views as _audit_views  # noqa: F401, PLC0415
     from app.auth import bp as auth_bp  # noqa: PLC0415
     from app.auth import views as _auth_views  # noqa: F401, PLC0415
+    from app.calls import bp as calls_bp  # noqa: PLC0415
+    from app.calls import views as _call_views  # noqa: F401, PLC0415
     from app.main import bp as main_bp  # noqa: PLC0415
     from app.main import views as _main_views  # noqa: F401, PLC0415
     from app.members import bp as members_bp  # noqa: PLC0415
@@ -90,6 +92,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.notifications import views as _notification_views  # noqa: F401, PLC0415
     from app.portal import bp as portal_bp  # noqa: PLC0415
     from app.portal import views as _portal_views  # noqa: F401, PLC0415
+    from app.proposals import bp as proposals_bp  # noqa: PLC0415
+    from app.proposals import views as _proposal_views  # noqa: F401, PLC0415
     from app.users import bp as users_bp  # noqa: PLC0415
     from app.users import views as _user_views  # noqa: F401, PLC0415
 
@@ -99,6 +103,8 @@ def _register_blueprints(app: Flask) -> None:
         users_bp,
         members_bp,
         portal_bp,
+        calls_bp,
+        proposals_bp,
         audit_bp,
         notifications_bp,
     ):

@@ -2,6 +2,7 @@
 
 from app.audit.models import AuditEvent
 from app.auth.models import Role, User, UserRole, UserToken
+from app.calls.models import Call, Criterion
 from app.members.models import (
     Contact,
     Invoice,
@@ -11,8 +12,22 @@ from app.members.models import (
     Tier,
 )
 from app.notifications.models import Notification
+from app.proposals.models import (
+    Attachment,
+    BudgetLine,
+    CoInvestigator,
+    Proposal,
+    ProposalVersion,
+)
 
 __all__ = [
+    "Attachment",
+    "BudgetLine",
+    "Call",
+    "CoInvestigator",
+    "Criterion",
+    "Proposal",
+    "ProposalVersion",
     "AuditEvent",
     "Contact",
     "Invoice",

@@ -45,6 +45,7 @@ def app(tmp_path_factory):
         TestingConfig,
         SQLALCHEMY_DATABASE_URI=url,
         MAIL_OUTBOX_DIR=tmp_dir / "outbox",
+        UPLOAD_DIR=tmp_dir / "uploads",
         SEEDBED_TEST_TMP=tmp_dir,
     )
     app.test_client_class = SeedbedClient

@@ -7,11 +7,14 @@ from functools import cache
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
+from app import clock
 from app.auth.models import Role, User, UserRole
 from app.auth.passwords import hash_password
+from app.calls.models import Call, CallState, Criterion
 from app.database import utcnow
 from app.extensions import db
 from app.members.models import Contact, ContactRole, MembershipTerm, Organization, Tier
+from app.proposals.models import BudgetCategory, BudgetLine, Proposal, ProposalState
 
 PASSWORD = "correct horse battery staple"
 
@@ -117,3 +120,83 @@ def representative(organization, **user_fields):
     user = UserFactory(member=True, **user_fields)
     ContactFactory(organization=organization, email=user.email, name=user.name, user=user)
     return user
+
+
+class CallFactory(BaseFactory):
+    """An open call closing in thirty days, with a two-criterion rubric."""
+
+    class Meta:
+        model = Call
+
+    title = factory.Sequence(lambda n: f"Seed grants round {n}")
+    theme = "AI for manufacturing"
+    description = "Proposals for **seed** projects."
+    reference_prefix = "AIM"
+    opens_at = factory.LazyFunction(lambda: clock.now() - timedelta(days=10))
+    closes_at = factory.LazyFunction(lambda: clock.now() + timedelta(days=30))
+    total_budget = Decimal("1000000")
+    max_award = Decimal("150000")
+    reviews_per_proposal = 3
+    state = CallState.OPEN
+    opened_at = factory.LazyAttribute(lambda o: o.opens_at)
+
+    @factory.post_generation
+    def rubric(obj, create, extracted, **kwargs):
+        if extracted is False or not create:
+            return
+        for position, name in enumerate(("Scientific merit", "Industry relevance"), start=1):
+            obj.criteria.append(
+                Criterion(
+                    position=position, name=name, weight=Decimal("1"), scale_min=1, scale_max=5
+                )
+            )
+        db.session.commit()
+
+    class Params:
+        draft = factory.Trait(state=CallState.DRAFT, opened_at=None)
+        closed = factory.Trait(
+            state=CallState.CLOSED,
+            closes_at=factory.LazyFunction(lambda: clock.now() - timedelta(days=1)),
+            closed_at=factory.LazyFunction(lambda: clock.now()),
+        )
+
+
+class ProposalFactory(BaseFactory):
+    """A draft proposal by a researcher; `complete=True` fills everything a submission needs."""
+
+    class Meta:
+        model = Proposal
+
+    call = factory.SubFactory(CallFactory)
+    applicant = factory.SubFactory(UserFactory, researcher=True)
+    state = ProposalState.DRAFT
+    title = ""
+
+    class Params:
+        complete = factory.Trait(
+            title=factory.Sequence(lambda n: f"Learning process windows {n}"),
+            abstract="We learn process windows from sensor data.",
+            keywords="machine learning, process control",
+            department="Mechanical Engineering",
+            duration_months=12,
+            industry_relevance="Cuts scrap in injection moulding.",
+        )
+
+    @factory.post_generation
+    def budget(obj, create, extracted, **kwargs):
+        if not create or not extracted:
+            return
+        for position, amount in enumerate(extracted, start=1):
+            obj.budget_lines.append(
+                BudgetLine(
+                    position=position,
+                    category=BudgetCategory.PERSONNEL,
+                    description="Postdoc",
+                    amount=Decimal(amount),
+                )
+            )
+        obj.requested_amount = sum((Decimal(a) for a in extracted), Decimal("0"))
+        db.session.commit()
+
+
+MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

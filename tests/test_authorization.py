@@ -15,6 +15,7 @@ from tests.members import dashboard_routes as member_dashboard_routes
 from tests.members import routes as member_routes
 from tests.members import transfer_routes as member_transfer_routes
 from tests.portal import routes as portal_routes
+from tests.proposals import routes as proposal_routes
 
 FEATURES = [
     core_routes,
@@ -22,6 +23,7 @@ FEATURES = [
     member_dashboard_routes,
     member_transfer_routes,
     portal_routes,
+    proposal_routes,
 ]
 ROUTES = [route for feature in FEATURES for route in feature.ROUTES]
 IGNORED_ENDPOINTS = {"static", "bootstrap.static"}
