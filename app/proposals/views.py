@@ -1,13 +1,18 @@
 """Researchers write and submit proposals; everyone allowed reads them."""
 
-from flask import render_template
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from app import clock
-from app.proposals import bp, policy
+from app.calls import policy as call_policy
+from app.calls.models import Call
+from app.errors import DomainError
+from app.extensions import db
+from app.forms import EmptyForm
+from app.proposals import bp, policy, services
 from app.proposals.deadlines import effective_deadline
 from app.proposals.models import Proposal
-from app.web import get_or_404, require_visible
+from app.web import flash_error, get_or_404, require, require_visible
 
 
 @bp.route("/<int:proposal_id>")
@@ -25,3 +30,25 @@ def detail(proposal_id: int):
         can_reopen=policy.can_reopen_proposal(current_user, proposal, now),
         can_withdraw=policy.can_withdraw_proposal(current_user, proposal),
     )
+
+
+@bp.route("/new/<int:call_id>", methods=["POST"])
+@login_required
+def start(call_id: int):
+    """Start a draft proposal to an open call."""
+    call = get_or_404(Call, call_id)
+    require_visible(call_policy.can_view_call(current_user, call))
+    require(call_policy.can_propose_to(current_user, call))
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("calls.detail", call_id=call.id))
+    try:
+        proposal = services.start_proposal(call, actor=current_user)
+    except DomainError as error:
+        flash_error(error)
+        return redirect(url_for("calls.detail", call_id=call.id))
+    db.session.commit()
+    flash(
+        "Your draft is started. Save as often as you like; nothing is sent until you submit.",
+        "success",
+    )
+    return redirect(url_for("proposals.detail", proposal_id=proposal.id))

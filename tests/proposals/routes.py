@@ -19,6 +19,20 @@ def applicant_only(status, *, admin=None) -> dict:
 
 ROUTES = [
     Route("proposals.detail", "GET", "/proposals/{proposal}", applicant_only(200, admin=200)),
+    Route(
+        "proposals.start",
+        "POST",
+        "/proposals/new/{open_call}",
+        {
+            "anonymous": LOGIN,
+            "researcher": 302,
+            "reviewer": 403,
+            "member": 403,
+            "other_member": 403,
+            "admin": 403,
+        },
+        changes=True,
+    ),
 ]
 
 
@@ -26,4 +40,4 @@ def arrange(people) -> dict[str, int]:
     """Create a draft proposal by the matrix's researcher."""
     proposal = ProposalFactory(applicant=people["researcher"], complete=True, budget=["1000"])
     db.session.commit()
-    return {"proposal": proposal.id}
+    return {"proposal": proposal.id, "open_call": proposal.call_id}
