@@ -154,3 +154,16 @@ def audit_log():
         return db.session.scalars(query).all()
 
     return _audit
+
+
+@pytest.fixture
+def committed_app(tmp_path):
+    """An app on a fresh database of its own, where code commits for real (concurrency tests)."""
+    url = test_database_url(tmp_path, f"seedbed_test_committed_{os.getpid()}")
+    recreate_database(url)
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=tmp_path / "uploads")
+    with app.app_context():
+        flask_migrate.upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()

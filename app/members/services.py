@@ -178,6 +178,19 @@ def withdraw_organization(
     record_status(organization, actor=actor)
 
 
+def _record_change(
+    organization: Organization, status: MembershipStatus, today: date, actor: User | None
+) -> None:
+    audit.record(
+        actor,
+        "organization.status_changed",
+        organization,
+        {"from": organization.recorded_status.value, "to": status.value, "on": today.isoformat()},
+    )
+    organization.recorded_status = status
+    organization.recorded_status_on = today
+
+
 def record_status(
     organization: Organization, *, actor: User | None, today: date | None = None
 ) -> MembershipStatus:
@@ -186,18 +199,7 @@ def record_status(
     db.session.flush()
     status = queries.organization_status(organization, today, _grace_days())
     if status != organization.recorded_status:
-        audit.record(
-            actor,
-            "organization.status_changed",
-            organization,
-            {
-                "from": organization.recorded_status.value,
-                "to": status.value,
-                "on": today.isoformat(),
-            },
-        )
-        organization.recorded_status = status
-        organization.recorded_status_on = today
+        _record_change(organization, status, today, actor)
     return status
 
 
@@ -210,29 +212,15 @@ def refresh_statuses(
     Side effects: audit `organization.status_changed` per change (actor: the system).
     """
     today = today or clock.today()
-    current = queries.statuses(today, _grace_days())
+    status = queries.status_expression(today, _grace_days())
+    rows = db.session.execute(
+        sa.select(Organization, status).where(Organization.recorded_status != status)
+    ).all()
     changed = []
-    organizations = (
-        db.session.scalars(sa.select(Organization).where(Organization.id.in_(list(current)))).all()
-        if current
-        else []
-    )
-    for organization in organizations:
-        status = current[organization.id]
-        if status != organization.recorded_status:
-            changed.append((organization, organization.recorded_status, status))
-            audit.record(
-                None,
-                "organization.status_changed",
-                organization,
-                {
-                    "from": organization.recorded_status.value,
-                    "to": status.value,
-                    "on": today.isoformat(),
-                },
-            )
-            organization.recorded_status = status
-            organization.recorded_status_on = today
+    for organization, value in rows:
+        current = MembershipStatus(value)
+        changed.append((organization, organization.recorded_status, current))
+        _record_change(organization, current, today, None)
     return changed
 
 

@@ -3,17 +3,14 @@
 import threading
 from datetime import date
 
-import flask_migrate
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
 from app.auth.models import User
 from app.extensions import db
 from app.members import services
 from app.members.models import Invoice, MembershipTerm
-from config import TestingConfig
-from tests.dbutil import is_postgres, recreate_database, test_database_url
+from tests.dbutil import is_postgres
 from tests.factories import TermFactory, UserFactory
 
 pytestmark = [
@@ -22,19 +19,6 @@ pytestmark = [
         not is_postgres(), reason="row locking is PostgreSQL's; set TEST_DATABASE_URL"
     ),
 ]
-
-
-@pytest.fixture
-def committed_app(tmp_path):
-    """An app on its own database, where threads commit for real."""
-    url = test_database_url(tmp_path, "seedbed_test_concurrency")
-    recreate_database(url)
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
-    with app.app_context():
-        flask_migrate.upgrade()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 def test_two_requests_issuing_invoices_at_once_get_distinct_numbers(committed_app):

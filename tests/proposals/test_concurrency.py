@@ -3,18 +3,15 @@
 import threading
 from decimal import Decimal
 
-import flask_migrate
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
 from app.auth.models import User
 from app.errors import WorkflowError
 from app.extensions import db
 from app.proposals import services
 from app.proposals.models import Proposal, ProposalVersion
-from config import TestingConfig
-from tests.dbutil import is_postgres, recreate_database, test_database_url
+from tests.dbutil import is_postgres
 from tests.factories import MINIMAL_PDF, CallFactory, ProposalFactory
 
 pytestmark = [
@@ -23,18 +20,6 @@ pytestmark = [
         not is_postgres(), reason="row locking is PostgreSQL's; set TEST_DATABASE_URL"
     ),
 ]
-
-
-@pytest.fixture
-def committed_app(tmp_path):
-    url = test_database_url(tmp_path, "seedbed_test_submit_race")
-    recreate_database(url)
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=tmp_path / "uploads")
-    with app.app_context():
-        flask_migrate.upgrade()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 def test_two_simultaneous_submits_make_one_version(committed_app):
