@@ -7,21 +7,16 @@ import re
 import secrets
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from enum import Enum
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 from sqlalchemy.orm import aliased
 
 from app import clock
@@ -40,6 +35,7 @@ from app.members.models import (
     Organization,
     Tier,
 )
+from app.spreadsheets import Export, money_text, stream_rows
 
 # The columns of an import file, in the template's order.
 ORGANIZATION_COLUMNS = ("name", "sector", "country", "website", "tier", "themes")
@@ -536,10 +532,6 @@ class ImportResult:
     statuses: Mapping[str, int]
 
 
-def _money(value: Decimal) -> str:
-    return str(value.quantize(Decimal("0.01")))
-
-
 def import_organizations(
     rows: Sequence[SourceRow], *, actor: User, reference: str | None = None
 ) -> ImportResult:
@@ -710,8 +702,8 @@ def _audit(
                 else {
                     "starts_on": row.term.starts_on.isoformat(),
                     "ends_on": row.term.ends_on.isoformat(),
-                    "annual_fee": _money(row.term.annual_fee),
-                    "seed_commitment": _money(row.term.seed_commitment),
+                    "annual_fee": money_text(row.term.annual_fee),
+                    "seed_commitment": money_text(row.term.seed_commitment),
                 },
                 "status": status.value,
                 "import": reference,
@@ -828,21 +820,6 @@ def template_csv(tier_name: str, starts_on: date, ends_on: date) -> str:
 
 DATASETS = ("members", "contacts", "invoices")
 FORMATS = ("csv", "xlsx")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def escape_formula(text: str) -> str:
-    """Prefix an apostrophe to text a spreadsheet would run as a formula (CSV injection)."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-@dataclass(frozen=True)
-class Export:
-    """A dataset to export: its column headings and its rows of plain values."""
-
-    name: str
-    header: tuple[str, ...]
-    rows: Iterator[tuple]
 
 
 def _current_term_id(today: date) -> sa.ScalarSelect:
@@ -895,7 +872,7 @@ def members_export(today: date, grace_days: int) -> Export:
         "seed_commitment",
         "signed_on",
     )
-    return Export("members", header, _stream(query))
+    return Export("members", header, stream_rows(query))
 
 
 def contacts_export() -> Export:
@@ -914,7 +891,7 @@ def contacts_export() -> Export:
         .order_by(sa.func.lower(Organization.name), Contact.name, Contact.id)
     )
     header = ("organization", "name", "email", "role", "title", "phone", "representative")
-    return Export("contacts", header, _stream(query))
+    return Export("contacts", header, stream_rows(query))
 
 
 def invoices_export(today: date) -> Export:
@@ -950,7 +927,7 @@ def invoices_export(today: date) -> Export:
         "term_start",
         "term_end",
     )
-    return Export("invoices", header, _stream(query))
+    return Export("invoices", header, stream_rows(query))
 
 
 def export_dataset(dataset: str) -> Export:
@@ -963,71 +940,6 @@ def export_dataset(dataset: str) -> Export:
     if dataset == "invoices":
         return invoices_export(today)
     raise ValueError(f"unknown dataset {dataset!r}")
-
-
-def _stream(query: sa.Select) -> Iterator[tuple]:
-    # yield_per fetches in batches (a server-side cursor on PostgreSQL): memory stays flat.
-    for row in db.session.execute(query.execution_options(yield_per=1000)):
-        yield tuple(row)
-
-
-def _csv_value(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return _money(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return escape_formula(str(value))
-
-
-def csv_chunks(export: Export, batch: int = 500) -> Iterator[str]:
-    """Yield the export as CSV text in chunks: a BOM (for Excel), the header, then rows."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow(export.header)
-    for count, row in enumerate(export.rows, start=1):
-        writer.writerow([_csv_value(value) for value in row])
-        if count % batch == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def _xlsx_value(value):
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, str):
-        # openpyxl stores a string starting with "=" as a formula, and refuses control codes.
-        return escape_formula(ILLEGAL_CHARACTERS_RE.sub("", value))
-    return value  # numbers and dates stay typed, so the spreadsheet can sum and sort them
-
-
-def xlsx_bytes(export: Export) -> bytes:
-    """Return the export as an Excel workbook (written row by row, in write-only mode)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(export.name.capitalize())
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for heading in export.header:
-        cell = WriteOnlyCell(sheet, value=heading)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for row in export.rows:
-        sheet.append([_xlsx_value(value) for value in row])
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
 
 
 def export_filename(dataset: str, fmt: str, today: date) -> str:

@@ -20,11 +20,11 @@ from app.extensions import db
 from app.members import bp, queries, transfer
 from app.members.models import ContactRole, Tier
 from app.members.transfer_forms import ConfirmImportForm, ImportForm
+from app.spreadsheets import CSV_MIMETYPE, XLSX_MIMETYPE, csv_chunks, xlsx_bytes
 from app.web import role_required
 
 admin_required = role_required(Role.ADMIN)
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_ROWS = 1000  # rows listed on the preview; every row is checked whatever the size
 UNKNOWN_IMPORT = (
     "This import is unknown, has expired or has already been done. Upload the file again."
@@ -153,7 +153,7 @@ def export(dataset: str, fmt: str):
     data = transfer.export_dataset(dataset)
     filename = transfer.export_filename(dataset, fmt, clock.today())
     if fmt == "csv":
-        response = Response(stream_with_context(transfer.csv_chunks(data)), mimetype="text/csv")
+        response = Response(stream_with_context(csv_chunks(data)), mimetype=CSV_MIMETYPE)
     else:
-        response = Response(transfer.xlsx_bytes(data), mimetype=XLSX_MIMETYPE)
+        response = Response(xlsx_bytes(data), mimetype=XLSX_MIMETYPE)
     return _attachment(response, filename)

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from app import clock
+from app import clock, spreadsheets
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.members import services, transfer
@@ -644,7 +644,7 @@ def test_template_has_the_header_and_an_example_row_that_passes_the_check(foundi
     ],
 )
 def test_formula_characters_are_escaped(value, escaped):
-    assert transfer.escape_formula(value) == escaped
+    assert spreadsheets.escape_formula(value) == escaped
 
 
 def nasty_member():
@@ -656,8 +656,8 @@ def nasty_member():
     return organization
 
 
-def csv_text(export: transfer.Export) -> str:
-    return "".join(transfer.csv_chunks(export))
+def csv_text(export: spreadsheets.Export) -> str:
+    return "".join(spreadsheets.csv_chunks(export))
 
 
 def test_csv_export_has_bom_header_and_escaped_cells():
@@ -681,14 +681,16 @@ def test_csv_export_has_bom_header_and_escaped_cells():
 def test_xlsx_export_opens_and_holds_escaped_strings_not_formulas():
     nasty_member()
 
-    data = transfer.xlsx_bytes(transfer.members_export(TODAY, GRACE))
+    data = spreadsheets.xlsx_bytes(transfer.members_export(TODAY, GRACE))
 
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("name", "status", "tier")
     assert rows[1][:6] == ("'=1+1", "prospect", '\'=HYPERLINK("http://evil")', "'+x", "'-x", "'@x")
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
-    contacts = openpyxl.load_workbook(io.BytesIO(transfer.xlsx_bytes(transfer.contacts_export())))
+    contacts = openpyxl.load_workbook(
+        io.BytesIO(spreadsheets.xlsx_bytes(transfer.contacts_export()))
+    )
     assert list(contacts.active.iter_rows(values_only=True))[1][1] == "'@SUM(A1)"
 
 
@@ -701,7 +703,7 @@ def test_xlsx_keeps_numbers_and_dates_typed_and_drops_control_characters():
         annual_fee=Decimal("50000.00"),
     )
 
-    data = transfer.xlsx_bytes(transfer.members_export(TODAY, GRACE))
+    data = spreadsheets.xlsx_bytes(transfer.members_export(TODAY, GRACE))
 
     row = list(openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))[1]
     assert row[0] == "Bell Labs"
@@ -818,7 +820,7 @@ def test_csv_export_streams_in_chunks():
         [{"name": f"Org {n:04d}", "tier_id": tier.id, "version": 1} for n in range(1200)],
     )
 
-    chunks = list(transfer.csv_chunks(transfer.members_export(TODAY, GRACE), batch=500))
+    chunks = list(spreadsheets.csv_chunks(transfer.members_export(TODAY, GRACE), batch=500))
 
     assert len(chunks) == 3
     assert sum(chunk.count("\r\n") for chunk in chunks) == 1201
