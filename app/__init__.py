@@ -92,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.notifications import views as _notification_views  # noqa: F401, PLC0415
     from app.portal import bp as portal_bp  # noqa: PLC0415
     from app.portal import views as _portal_views  # noqa: F401, PLC0415
+    from app.proposals import admin_views as _proposal_admin_views  # noqa: F401, PLC0415
     from app.proposals import bp as proposals_bp  # noqa: PLC0415
     from app.proposals import views as _proposal_views  # noqa: F401, PLC0415
     from app.users import bp as users_bp  # noqa: PLC0415

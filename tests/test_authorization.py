@@ -15,6 +15,7 @@ from tests.members import dashboard_routes as member_dashboard_routes
 from tests.members import routes as member_routes
 from tests.members import transfer_routes as member_transfer_routes
 from tests.portal import routes as portal_routes
+from tests.proposals import admin_routes as proposal_admin_routes
 from tests.proposals import routes as proposal_routes
 
 FEATURES = [
@@ -24,6 +25,7 @@ FEATURES = [
     member_transfer_routes,
     portal_routes,
     proposal_routes,
+    proposal_admin_routes,
 ]
 ROUTES = [route for feature in FEATURES for route in feature.ROUTES]
 IGNORED_ENDPOINTS = {"static", "bootstrap.static"}

@@ -1,0 +1,62 @@
+"""Administrators list, filter, sort and export every proposal of a call."""
+
+from flask import Response, render_template, request, stream_with_context
+
+from app import clock
+from app.auth.models import Role
+from app.calls.models import Call
+from app.proposals import bp, exports, queries
+from app.proposals.admin_forms import SORT_LABELS, ProposalFilterForm
+from app.proposals.models import ProposalState
+from app.spreadsheets import (
+    CSV_MIMETYPE,
+    XLSX_MIMETYPE,
+    attachment_headers,
+    csv_chunks,
+    xlsx_bytes,
+)
+from app.web import get_or_404, paginate_rows, role_required
+
+admin_required = role_required(Role.ADMIN)
+PER_PAGE = 50
+
+
+def _filter_args() -> dict[str, str]:
+    # The filters as given, for links that keep them (export, sorting, state counts).
+    return {key: value for key, value in request.args.items() if key != "page" and value}
+
+
+@bp.route("/admin/call/<int:call_id>")
+@admin_required
+def admin_list(call_id: int):
+    """List a call's proposals in every state, 50 a page, with counts by state."""
+    call = get_or_404(Call, call_id)
+    filters = ProposalFilterForm(request.args)
+    criteria = filters.criteria()
+    page = paginate_rows(queries.proposals_for_call(call, **criteria), per_page=PER_PAGE)
+    return render_template(
+        "proposals/admin_list.html",
+        call=call,
+        page=page,
+        filters=filters,
+        counts=queries.state_counts(call),
+        sort=criteria["sort"],
+        sort_labels=SORT_LABELS,
+        args=_filter_args(),
+        withdrawn=ProposalState.WITHDRAWN,
+    )
+
+
+@bp.route("/admin/call/<int:call_id>/export.<any(csv, xlsx):fmt>")
+@admin_required
+def admin_export(call_id: int, fmt: str):
+    """Download the call's proposals, filtered and sorted as the list, as CSV or Excel."""
+    call = get_or_404(Call, call_id)
+    data = exports.proposals_export(call, **ProposalFilterForm(request.args).criteria())
+    headers = attachment_headers(exports.export_filename(call, fmt, clock.today()))
+    if fmt == "csv":
+        # Streamed: rows are read from the database batch by batch as the client takes them.
+        return Response(
+            stream_with_context(csv_chunks(data)), mimetype=CSV_MIMETYPE, headers=headers
+        )
+    return Response(xlsx_bytes(data), mimetype=XLSX_MIMETYPE, headers=headers)
