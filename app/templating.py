@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from app.auth import policy as auth_policy
 from app.auth.models import ROLE_LABELS, Role
+from app.markdown import render_markdown
 
 
 def viewer_zone() -> ZoneInfo:
@@ -67,3 +68,4 @@ def init_templating(app) -> None:
     app.jinja_env.filters.update(
         localtime=localtime, localdate=localdate, money=money, combine_page=combine_page
     )
+    app.jinja_env.filters["markdown"] = render_markdown

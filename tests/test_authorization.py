@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from tests import core_routes
 from tests.authz import HOME, LOGIN, ROLES
+from tests.calls import routes as call_routes
 from tests.factories import UserFactory
 from tests.members import dashboard_routes as member_dashboard_routes
 from tests.members import routes as member_routes
@@ -26,6 +27,7 @@ FEATURES = [
     portal_routes,
     proposal_routes,
     proposal_admin_routes,
+    call_routes,
 ]
 ROUTES = [route for feature in FEATURES for route in feature.ROUTES]
 IGNORED_ENDPOINTS = {"static", "bootstrap.static"}
