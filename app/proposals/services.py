@@ -213,6 +213,11 @@ def save_draft(
     proposal.department = values.department.strip()
     proposal.duration_months = values.duration_months
     proposal.industry_relevance = values.industry_relevance.strip()
+    # The old rows go before the new come in: the unit of work inserts before it deletes, and
+    # a team saved again repeats addresses that are unique per proposal.
+    proposal.co_investigators.clear()
+    proposal.budget_lines.clear()
+    db.session.flush()
     proposal.co_investigators = [
         CoInvestigator(
             position=position,
@@ -234,6 +239,9 @@ def save_draft(
     ]
     proposal.sponsors = [allowed[ident] for ident in dict.fromkeys(values.sponsor_ids)]
     proposal.requested_amount = sum((line.amount for line in values.budget_lines), Decimal("0"))
+    # Stamped by hand so that every save updates the row, and so bumps its version, even one
+    # that changes only the team, budget or sponsors (other tables): a second window is caught.
+    proposal.updated_at = clock.now()
     db.session.flush()
     audit.record(
         actor, "proposal.saved", proposal, {"requested_amount": str(proposal.requested_amount)}

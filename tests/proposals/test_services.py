@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DatabaseError
 
 from app import clock
-from app.errors import DeadlineError, ValidationError, WorkflowError
+from app.errors import ConflictError, DeadlineError, ValidationError, WorkflowError
 from app.extensions import db
 from app.proposals import services
 from app.proposals.models import ProposalState, ProposalVersion
@@ -230,6 +230,40 @@ def test_an_incomplete_draft_always_saves(at):
     )
 
     assert proposal.title == "Only a title" and proposal.requested_amount == 0
+
+
+def test_a_draft_saves_again_with_the_same_team_and_budget(at):
+    proposal = ProposalFactory(
+        call=CallFactory(opens_at=CLOSES - timedelta(days=60), closes_at=CLOSES)
+    )
+    values = services.DraftValues(
+        co_investigators=[services.TeamMember("Ada", "ada@uni.edu")],
+        budget_lines=[services.Line("travel", "Trip", Decimal("500"))],
+    )
+    services.save_draft(proposal, values, actor=proposal.applicant)
+    db.session.commit()
+
+    services.save_draft(proposal, values, actor=proposal.applicant)
+    db.session.commit()
+
+    assert [member.email for member in proposal.co_investigators] == ["ada@uni.edu"]
+    assert proposal.requested_amount == Decimal("500")
+
+
+def test_a_save_that_changes_only_the_team_is_a_new_version(at):
+    proposal = ProposalFactory(
+        call=CallFactory(opens_at=CLOSES - timedelta(days=60), closes_at=CLOSES)
+    )
+    opened_at = proposal.version
+    team = services.DraftValues(co_investigators=[services.TeamMember("Ada", "ada@uni.edu")])
+    services.save_draft(proposal, team, actor=proposal.applicant, expected_version=opened_at)
+    db.session.commit()
+
+    with pytest.raises(ConflictError):
+        services.save_draft(
+            proposal, services.DraftValues(), actor=proposal.applicant, expected_version=opened_at
+        )
+    assert proposal.version == opened_at + 1
 
 
 @pytest.mark.parametrize(
