@@ -5,6 +5,7 @@ from app.auth.passwords import hash_password
 from app.auth.services import find_user_by_email
 from app.database import utcnow
 from app.extensions import db
+from app.seed.calls import seed_calls
 from app.seed.members import seed_members
 
 DEMO_PASSWORD = "seedbed-demo-2026"
@@ -44,6 +45,7 @@ def seed_demo() -> list[tuple[str, str]]:
         for email, name, roles, timezone in DEMO_ACCOUNTS
     }
     seed_members(admin=users["admin@seedbed.test"], representative=users["member@seedbed.test"])
+    seed_calls(admin=users["admin@seedbed.test"], ensure_user=ensure_user)
     return [
         (email, ", ".join(role.label for role in roles)) for email, _, roles, _ in DEMO_ACCOUNTS
     ]

@@ -1,12 +1,15 @@
-"""`flask seed demo`: the demo membership is complete, realistic and loaded only once."""
+"""`flask seed demo`: the demo membership, calls and proposals are complete, realistic and
+loaded only once."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
 from app import clock
 from app.auth.models import User
+from app.calls.models import Call, CallState, MemberVisibility
 from app.extensions import db
 from app.members.models import (
     Invoice,
@@ -16,6 +19,8 @@ from app.members.models import (
     Tier,
 )
 from app.members.queries import representative_contact, statuses
+from app.proposals.models import Proposal, ProposalState
+from app.proposals.services import attachment_path, is_pdf
 from app.seed.queries import demo_data_loaded
 
 TODAY = date(2026, 6, 15)
@@ -131,3 +136,86 @@ def test_the_pages_say_the_figures_are_illustrative(seeded, login):
     assert "Demonstration data" in login(admin).get("/admin/members/dashboard").get_data(True)
     portal = login(member).get("/portal/").get_data(as_text=True)
     assert "Demonstration data" in portal and "Siemens" in portal
+
+
+# Calls and proposals
+
+
+def call_titled(title: str) -> Call:
+    return db.session.scalar(sa.select(Call).where(Call.title == title))
+
+
+def test_the_open_call_takes_proposals_for_six_weeks_with_a_four_part_rubric(seeded):
+    call = call_titled("AI for manufacturing seed grants")
+
+    assert (call.state, call.theme, call.reference_prefix) == (
+        CallState.OPEN,
+        "AI for manufacturing",
+        "AIM",
+    )
+    assert timedelta(days=41) < call.closes_at - clock.now() < timedelta(days=43)
+    assert (call.total_budget, call.max_award, call.reviews_per_proposal) == (1500000, 150000, 3)
+    assert call.member_visibility == MemberVisibility.TITLES_ABSTRACTS
+    assert "**" in call.description and call.eligibility.startswith("- ")
+    rubric = [(c.name, c.weight, c.scale_min, c.scale_max) for c in call.criteria]
+    assert rubric == [
+        ("Scientific merit", Decimal("0.35"), 1, 5),
+        ("Industry relevance", Decimal("0.30"), 1, 5),
+        ("Feasibility and team", Decimal("0.20"), 1, 5),
+        ("Potential for follow-on funding", Decimal("0.15"), 1, 5),
+    ]
+    assert all(criterion.guidance for criterion in call.criteria)
+
+
+def test_the_closed_call_has_a_dozen_proposals_submitted_before_its_deadline(app, seeded):
+    call = call_titled("Biomanufacturing seed grants")
+    proposals = db.session.scalars(
+        sa.select(Proposal).where(Proposal.call_id == call.id).order_by(Proposal.reference)
+    ).all()
+
+    assert call.state == CallState.CLOSED and call.closes_at < clock.now()
+    assert [p.reference for p in proposals] == [
+        f"BIO-{call.opens_at.year}-{n:03d}" for n in range(1, 13)
+    ]
+    assert {p.state for p in proposals} == {ProposalState.SUBMITTED}
+    assert all(call.opens_at < p.submitted_at <= call.closes_at for p in proposals)
+    assert all(
+        len(p.versions) == 1 and p.versions[0].submitted_at == p.submitted_at for p in proposals
+    )
+    assert len({p.applicant_id for p in proposals}) >= 5
+    assert len({p.department for p in proposals}) >= 4
+    amounts = [p.requested_amount for p in proposals]
+    assert max(amounts) <= call.max_award
+    assert min(amounts) < call.max_award / 3 and sum(a >= 140000 for a in amounts) >= 3
+    assert all(p.keyword_list and p.budget_lines for p in proposals)
+    assert sum(bool(p.co_investigators) for p in proposals) >= 8
+    assert sum(bool(p.sponsors) for p in proposals) >= 8
+
+
+def test_each_submitted_proposal_has_a_small_valid_pdf(app, seeded):
+    proposals = db.session.scalars(sa.select(Proposal).where(Proposal.reference.is_not(None)))
+
+    for proposal in proposals:
+        attachment = proposal.current_attachment
+        data = attachment_path(attachment).read_bytes()
+        assert is_pdf(data) and len(data) == attachment.size < 4096
+        assert proposal.title.encode() in data
+        start = int(data.rsplit(b"startxref\n", 1)[1].split(b"\n", 1)[0])
+        assert data[start:].startswith(b"xref\n0 6\n")
+
+
+def test_the_demo_researcher_has_a_draft_on_the_open_call_and_a_submitted_proposal(seeded):
+    researcher = db.session.scalar(sa.select(User).where(User.email == "researcher@seedbed.test"))
+    mine = db.session.scalars(
+        sa.select(Proposal).where(Proposal.applicant_id == researcher.id).order_by(Proposal.id)
+    ).all()
+
+    assert [(p.call.title, p.state) for p in mine] == [
+        ("Biomanufacturing seed grants", ProposalState.SUBMITTED),
+        ("AI for manufacturing seed grants", ProposalState.DRAFT),
+    ]
+    assert mine[1].title and mine[1].requested_amount > 0
+
+
+def test_the_clock_is_given_back_after_seeding(seeded):
+    assert clock.now() == datetime(2026, 6, 15, 16, 0, tzinfo=UTC)
