@@ -34,10 +34,12 @@ def admin_list(call_id: int):
     filters = ProposalFilterForm(request.args)
     criteria = filters.criteria()
     page = paginate_rows(queries.proposals_for_call(call, **criteria), per_page=PER_PAGE)
+    rows = queries.proposal_rows([ident for (ident,) in page.items])
     return render_template(
         "proposals/admin_list.html",
         call=call,
         page=page,
+        rows=rows,
         filters=filters,
         counts=queries.state_counts(call),
         sort=criteria["sort"],

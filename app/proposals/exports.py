@@ -55,7 +55,7 @@ def proposals_export(call: Call, batch: int = BATCH, **filters) -> Export:
     Rows are fetched `batch` at a time; each batch's co-investigators and sponsors come in
     one query each, so the export runs 1 + 2 × batches queries and holds one batch in memory.
     """
-    query = proposals_for_call(call, **filters).with_only_columns(*COLUMNS)
+    query = proposals_for_call(call, **filters, columns=COLUMNS, with_applicant=True)
     return Export("proposals", HEADER, _rows(query, batch))
 
 

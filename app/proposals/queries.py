@@ -1,8 +1,10 @@
 """Reads over proposals: the administrators' filtered, sorted list of a call and its counts."""
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defer
 
 from app.auth.models import User
 from app.calls.models import Call
@@ -60,22 +62,25 @@ def proposals_for_call(
     min_amount: Decimal | None = None,
     max_amount: Decimal | None = None,
     sort: str = DEFAULT_SORT,
+    columns: Sequence = (Proposal.id,),
+    with_applicant: bool = False,
 ) -> sa.Select:
-    """Return a select of (Proposal, applicant User) rows of a call, filtered and sorted.
+    """Return a select of `columns` (the proposal ids) over a call's proposals, filtered and
+    sorted.
 
     Every state is included (drafts and withdrawn proposals too) unless `state` picks one;
     `keyword` searches the title, abstract and keywords; `applicant` the name and address;
     the amounts bound the requested amount (inclusive). `sort` is a key of SORTS, prefixed
-    with "-" for descending.
+    with "-" for descending. The applicants' table is joined when the filter or the sort
+    needs it, or `with_applicant` asks for its columns: a page of ids and the count are
+    several times faster without it.
     """
-    query = (
-        sa.select(Proposal, User)
-        .join(User, Proposal.applicant_id == User.id)
-        .where(Proposal.call_id == call.id)
-    )
+    keyword, applicant = keyword.strip(), applicant.strip()
+    query = sa.select(*columns).select_from(Proposal).where(Proposal.call_id == call.id)
+    if with_applicant or applicant or sort.removeprefix("-") == "applicant":
+        query = query.join(User, Proposal.applicant_id == User.id)
     if state:
         query = query.where(Proposal.state == ProposalState(state))
-    keyword = keyword.strip()
     if keyword:
         query = query.where(
             sa.or_(
@@ -84,7 +89,6 @@ def proposals_for_call(
                 _contains(Proposal.keywords, keyword),
             )
         )
-    applicant = applicant.strip()
     if applicant:
         query = query.where(
             sa.or_(_contains(User.name, applicant), _contains(User.email, applicant))
@@ -94,6 +98,24 @@ def proposals_for_call(
     if max_amount is not None:
         query = query.where(Proposal.requested_amount <= max_amount)
     return query.order_by(*_order(sort))
+
+
+def proposal_rows(ids: Sequence[int]) -> list[sa.Row]:
+    """Return (Proposal, applicant name, applicant email) rows for the ids, in their order.
+
+    A page is sorted and cut as ids first (see proposals_for_call), then its 50 rows are
+    loaded whole here: sorting thousands of narrow rows is much cheaper than wide ones.
+    """
+    if not ids:
+        return []
+    rows = db.session.execute(
+        sa.select(Proposal, User.name, User.email)
+        .join(User, Proposal.applicant_id == User.id)
+        .where(Proposal.id.in_(ids))
+        .options(defer(Proposal.abstract), defer(Proposal.industry_relevance))
+    ).all()
+    by_id = {row[0].id: row for row in rows}
+    return [by_id[ident] for ident in ids if ident in by_id]
 
 
 def state_counts(call: Call) -> dict[ProposalState, int]:
