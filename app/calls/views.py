@@ -1,7 +1,5 @@
 """Call pages: everyone signed in reads published calls; administrators create and run them."""
 
-from zoneinfo import ZoneInfo
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -50,10 +48,6 @@ STATE_BUTTONS = {
         "done": "The call is archived.",
     },
 }
-
-
-def _zone() -> ZoneInfo:
-    return viewer_zone()
 
 
 def _rubric_lock(call: Call) -> str | None:
@@ -127,7 +121,7 @@ def admin_index():
 @admin_required
 def create():
     """Create a call in draft."""
-    form = CallForm(zone=_zone())
+    form = CallForm(zone=viewer_zone())
     if form.validate_on_submit():
         try:
             call = services.create_call(actor=current_user, **form.values())
@@ -145,7 +139,7 @@ def create():
 def edit(call_id: int):
     """Edit a call's settings; a concurrent edit is caught, not overwritten."""
     call = get_or_404(Call, call_id)
-    form = CallForm(obj=call, zone=_zone())
+    form = CallForm(obj=call, zone=viewer_zone())
     if request.method == "GET":
         form.member_visibility.data = call.member_visibility.value
         form.version.data = call.version

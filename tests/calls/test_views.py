@@ -653,3 +653,14 @@ def test_researchers_home_lists_the_open_calls(login):
     card = html.split('id="calls-card"')[1]
     assert "Semiconductor seeds" in card and "2 days left" in card
     assert "Draft idea" not in html
+
+
+def test_an_archived_call_cannot_be_edited(client):
+    call = CallFactory(**STAMPS[CallState.ARCHIVED], title="Old round")
+
+    response = client.post(
+        f"/calls/{call.id}/edit", data=call_form(title="New name", version=call.version)
+    )
+
+    assert "An archived call cannot change." in page_text(response)
+    assert call.title == "Old round"
