@@ -330,7 +330,8 @@ def _render_edit(
     limit = current_app.config["ATTACHMENT_MAX_BYTES"] / 1_048_576
     form.attachment.description = (
         f"One PDF file of at most {limit:g} MB, uploaded when you save or submit"
-        + ("; after an error, choose it again." if form.errors else ".")
+        # Browsers never refill a file box: after a refused save, the file must be chosen again.
+        + ("; after an error, choose it again." if form.errors and not problems else ".")
     )
     return render_template(
         "proposals/edit.html",
