@@ -3,10 +3,8 @@
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, lazyload
 
-from app.audit.models import AuditEvent
-from app.audit.services import subject_key
+from app.audit.queries import history_of
 from app.auth.models import User
 from app.calls.models import Call, CallState
 from app.extensions import db
@@ -90,23 +88,5 @@ def proposals_by(user: User, call: Call) -> list[Proposal]:
 
 
 def call_history(call: Call, limit: int = 50) -> sa.Select:
-    """Return a select of the latest audit events on a call and its current criteria."""
-    subject_type, _ = subject_key(call)
-    criterion_ids = [str(criterion.id) for criterion in call.criteria]
-    conditions = [
-        sa.and_(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == str(call.id))
-    ]
-    if criterion_ids:
-        conditions.append(
-            sa.and_(
-                AuditEvent.subject_type == subject_key(call.criteria[0])[0],
-                AuditEvent.subject_id.in_(criterion_ids),
-            )
-        )
-    return (
-        sa.select(AuditEvent)
-        .options(joinedload(AuditEvent.actor).options(lazyload(User.roles)))
-        .where(sa.or_(*conditions))
-        .order_by(AuditEvent.id.desc())
-        .limit(limit)
-    )
+    """Return a select of the latest audit events on a call (its rubric's included)."""
+    return history_of(call, limit)

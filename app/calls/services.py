@@ -90,6 +90,10 @@ def update_call(call: Call, *, actor: User, expected_version: int, **values) -> 
     Side effects: audit `call.updated` with the changes.
     Raises: ConflictError on a concurrent edit or for an archived call; ValidationError.
     """
+    # Re-read under a lock: of two saves at the same instant, the second waits, then sees the
+    # first one's version and is told, instead of failing on the version counter.
+    db.session.flush()
+    db.session.refresh(call, with_for_update=True)
     if call.version != expected_version:
         raise ConflictError(
             "Someone else saved this call while you were editing. Your changes are shown below; "
@@ -185,7 +189,8 @@ STATE_ACTIONS = {
 }
 
 
-# Rubric
+# Rubric: its events are recorded against the call, so the call's history keeps them all,
+# including those of criteria since removed.
 
 
 def _ensure_rubric_editable(call: Call) -> None:
@@ -218,7 +223,9 @@ def add_criterion(call: Call, *, actor: User, **values) -> Criterion:
     )
     db.session.add(criterion)
     db.session.flush()
-    audit.record(actor, "criterion.added", criterion, {"call_id": call.id, "name": criterion.name})
+    audit.record(
+        actor, "criterion.added", call, {"criterion_id": criterion.id, "name": criterion.name}
+    )
     return criterion
 
 
@@ -232,7 +239,9 @@ def update_criterion(criterion: Criterion, *, actor: User, **values) -> None:
             changes[name] = [_plain(getattr(criterion, name)), _plain(values[name])]
             setattr(criterion, name, values[name])
     if changes:
-        audit.record(actor, "criterion.updated", criterion, changes)
+        audit.record(
+            actor, "criterion.updated", criterion.call, {"criterion_id": criterion.id} | changes
+        )
 
 
 def remove_criterion(criterion: Criterion, *, actor: User) -> None:
@@ -242,7 +251,7 @@ def remove_criterion(criterion: Criterion, *, actor: User) -> None:
     if call.state != CallState.DRAFT and len(call.criteria) == 1:
         raise ConflictError("A published call keeps at least one criterion.")
     audit.record(
-        actor, "criterion.removed", criterion, {"call_id": call.id, "name": criterion.name}
+        actor, "criterion.removed", call, {"criterion_id": criterion.id, "name": criterion.name}
     )
     call.criteria.remove(criterion)
 
@@ -263,4 +272,6 @@ def move_criterion(criterion: Criterion, *, actor: User, offset: int) -> None:
     for position, item in enumerate(ordered, start=1):
         item.position = position
     call.criteria = ordered  # keep the loaded list in rubric order too
-    audit.record(actor, "criterion.moved", criterion, {"call_id": call.id, "position": target + 1})
+    audit.record(
+        actor, "criterion.moved", call, {"criterion_id": criterion.id, "position": target + 1}
+    )
