@@ -15,7 +15,7 @@ from app.spreadsheets import (
     csv_chunks,
     xlsx_bytes,
 )
-from app.web import get_or_404, paginate_rows, role_required
+from app.web import get_or_404, paginate_counted, paginate_rows, role_required
 
 admin_required = role_required(Role.ADMIN)
 PER_PAGE = 50
@@ -33,7 +33,11 @@ def admin_list(call_id: int):
     call = get_or_404(Call, call_id)
     filters = ProposalFilterForm(request.args)
     criteria = filters.criteria()
-    page = paginate_rows(queries.proposals_for_call(call, **criteria), per_page=PER_PAGE)
+    # A text filter scans every proposal of the call: count the matches in that same pass.
+    paginate = (
+        paginate_counted if criteria.get("keyword") or criteria.get("applicant") else paginate_rows
+    )
+    page = paginate(queries.proposals_for_call(call, **criteria), per_page=PER_PAGE)
     rows = queries.proposal_rows([ident for (ident,) in page.items])
     return render_template(
         "proposals/admin_list.html",

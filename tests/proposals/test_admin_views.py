@@ -404,3 +404,35 @@ def test_the_export_is_streamed_not_built_first(call):
     stream = csv_chunks(exports.proposals_export(call))
 
     assert next(stream).startswith("\ufeffreference,")
+
+
+def test_a_searched_list_counts_its_matches_on_every_page(client, call, count_queries):
+    for number in range(1, 53):
+        proposal(call, number, title="Vision" if number != 52 else "Sensors")
+
+    def page(query):
+        return client.get(f"/proposals/admin/call/{call.id}?{query}").get_data(True)
+
+    assert "51 proposals match" in page("q=vision")
+    assert len(rows(client, call, "q=vision&page=2")) == 1
+    assert "51 proposals match" in page("q=vision&page=2")
+    assert "51 proposals match" in page("q=vision&page=3")  # past the last page
+    assert "0 proposals match" in page("q=nothing+like+this")
+    with count_queries() as searched:
+        page("q=vision")
+    with count_queries() as plain:
+        page("state=submitted")
+    assert searched.count == plain.count - 1  # the count comes with the page
+
+
+def test_a_searched_list_query_count_does_not_grow_with_rows(client, call, count_queries):
+    proposal(call, 1, title="Vision")
+    client.get(f"/proposals/admin/call/{call.id}?q=vision&applicant=a")
+    with count_queries() as one:
+        client.get(f"/proposals/admin/call/{call.id}?q=vision")
+    for number in range(2, 51):
+        proposal(call, number, title="Vision", applicant=UserFactory(researcher=True))
+    with count_queries() as fifty:
+        client.get(f"/proposals/admin/call/{call.id}?q=vision")
+
+    assert fifty.count == one.count
