@@ -131,6 +131,8 @@ def live_server(tmp_path_factory):
         SQLALCHEMY_DATABASE_URI=url,
         WTF_CSRF_ENABLED=True,
         MAIL_OUTBOX_DIR=tmp_dir / "outbox",
+        UPLOAD_DIR=tmp_dir / "uploads",
+        IMPORT_DIR=tmp_dir / "imports",
         SEEDBED_TEST_TMP=tmp_dir,
     )
     with app.app_context():
