@@ -19,6 +19,12 @@ another kind of user, a `Persona` to PERSONAS).
 Membership data is bulk-loaded beside the users: `--organizations` members (default 2,000)
 in every status, with yearly terms and `--invoices` invoices (default 20,000) spread over
 them, paid, unpaid, overdue and void; the growth check starts from `--small-organizations`.
+Calls and proposals too: a call of `--proposals` (5,000) in every state, some with budget
+lines, co-investigators and sponsors, for the administrators' list (its growth check starts
+from `--small-proposals`); the researcher persona's `--mine` (50) in another call; and two
+calls of `--export-small` (1,000) and `--export-rows` (10,000) whose CSV and Excel exports are
+downloaded chunk by chunk, timed and traced for peak memory; a CSV export whose memory grows
+with its rows (more than 1.5× from the small to the big one) exits with status 1 too.
 A page whose endpoint the app does not have (yet) is left out.
 """
 
@@ -32,8 +38,9 @@ import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -50,6 +57,7 @@ from flask_login import FlaskLoginClient
 from app import create_app
 from app.auth.models import Role, User, UserRole, new_session_token
 from app.auth.passwords import hash_password
+from app.calls.models import Call
 from app.extensions import db
 from app.members.models import (
     Invoice,
@@ -57,6 +65,13 @@ from app.members.models import (
     MembershipTerm,
     Organization,
     Tier,
+)
+from app.proposals.models import (
+    BudgetLine,
+    CoInvestigator,
+    Proposal,
+    ProposalVersion,
+    proposal_sponsors,
 )
 from config import TestingConfig
 from tests.dbutil import recreate_database
@@ -85,6 +100,9 @@ class Page:
 
 PERSONAS = {
     "admin": Persona("admin@bench.example", "Avery Admin", (Role.ADMIN,), "America/New_York"),
+    "researcher": Persona(
+        "researcher@bench.example", "Rosa Researcher", (Role.RESEARCHER,), "America/New_York"
+    ),
 }
 
 FLOOR = Page("floor", "/healthz")
@@ -115,6 +133,67 @@ PAGES = [
         constant_queries=True,
         endpoint="members.seed_fund",
     ),
+    # {placeholders} are filled with the ids of the bench calls and proposals (see seed_calls).
+    Page(
+        "proposals of a call",
+        "/proposals/admin/call/{big_call}",
+        user="admin",
+        constant_queries=True,
+        endpoint="proposals.admin_list",
+    ),
+    Page(
+        "proposals, submitted, by amount",
+        "/proposals/admin/call/{big_call}?state=submitted&sort=-amount",
+        user="admin",
+        constant_queries=True,
+        endpoint="proposals.admin_list",
+    ),
+    Page(
+        "proposals, keyword",
+        "/proposals/admin/call/{big_call}?q=twin",
+        user="admin",
+        constant_queries=True,
+        endpoint="proposals.admin_list",
+    ),
+    Page(
+        "proposals, applicant, by name",
+        "/proposals/admin/call/{big_call}?applicant=son&sort=applicant",
+        user="admin",
+        constant_queries=True,
+        endpoint="proposals.admin_list",
+    ),
+    Page(
+        "proposals, amount range, latest first",
+        "/proposals/admin/call/{big_call}?min_amount=50000&max_amount=100000&sort=-submitted",
+        user="admin",
+        constant_queries=True,
+        endpoint="proposals.admin_list",
+    ),
+    Page(
+        "proposals, by title, page 60",
+        "/proposals/admin/call/{big_call}?sort=title&page=60",
+        user="admin",
+        endpoint="proposals.admin_list",
+    ),
+    Page(
+        "my proposals (50)",
+        "/proposals/mine",
+        user="researcher",
+        constant_queries=True,
+        endpoint="proposals.mine",
+    ),
+    Page(
+        "a proposal, call of 50",
+        "/proposals/{small_proposal}",
+        user="admin",
+        endpoint="proposals.detail",
+    ),
+    Page(
+        "a proposal, call of 5,000",
+        "/proposals/{big_proposal}",
+        user="admin",
+        endpoint="proposals.detail",
+    ),
 ]
 
 FIRST_NAMES = [
@@ -126,6 +205,9 @@ LAST_NAMES = [
     "Ito", "Johnson", "Kowalski", "Larsen", "Moreau", "Nguyen", "Okafor", "Patel",
     "Rossi", "Svensson", "Tanaka", "Wilson", "Yilmaz", "Zhang", "Novak",
 ]  # fmt: skip
+
+# Ten times the rows may cost a little more memory (a longer last batch), never ten times more.
+FLAT_MEMORY_FACTOR = 1.5
 
 # Transaction control is not a query the page asked for (and SQLite's BEGIN is ours to emit).
 _TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
@@ -157,6 +239,39 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=5,
         help="organizations for the query-growth check (default 5)",
     )
+    parser.add_argument(
+        "--proposals", type=int, default=5000, help="proposals in the big call (default 5000)"
+    )
+    parser.add_argument(
+        "--small-proposals",
+        type=int,
+        default=20,
+        help="proposals in the big call for the query-growth check (default 20)",
+    )
+    parser.add_argument(
+        "--mine", type=int, default=50, help="the researcher persona's proposals (default 50)"
+    )
+    parser.add_argument(
+        "--small-mine",
+        type=int,
+        default=5,
+        help="the researcher's proposals for the query-growth check (default 5)",
+    )
+    parser.add_argument(
+        "--export-rows",
+        type=int,
+        default=10000,
+        help="proposals in the call exported for the memory check (default 10000)",
+    )
+    parser.add_argument(
+        "--export-small",
+        type=int,
+        default=1000,
+        help="proposals in the call it is compared with (default 1000)",
+    )
+    parser.add_argument(
+        "--export-repeats", type=int, default=5, help="timed downloads per export (default 5)"
+    )
     parser.add_argument("--requests", type=int, default=200, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests per page first")
     parser.add_argument(
@@ -169,6 +284,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--small-users must be at least 1 and below --users")
     if not 0 < args.small_organizations < args.organizations:
         parser.error("--small-organizations must be at least 1 and below --organizations")
+    if not 0 < args.small_proposals < args.proposals:
+        parser.error("--small-proposals must be at least 1 and below --proposals")
+    if not 0 < args.small_mine < args.mine:
+        parser.error("--small-mine must be at least 1 and below --mine")
+    if not 0 < args.export_small < args.export_rows:
+        parser.error("--export-small must be at least 1 and below --export-rows")
+    if args.export_repeats < 1:
+        parser.error("--export-repeats must be at least 1")
     if args.invoices < 0:
         parser.error("--invoices cannot be negative")
     if args.requests < 1 or args.warmup < 0:
@@ -428,6 +551,205 @@ def insert_members(start: int, stop: int, invoices_per_member: int, tiers: dict[
             connection.execute(sa.insert(invoices_table), invoice_rows)
 
 
+PROPOSAL_TOPICS = [
+    "Digital twin", "Anomaly detection", "Reinforcement learning", "Computer vision",
+    "Predictive maintenance", "Soft sensors", "Federated learning", "Bayesian optimisation",
+]  # fmt: skip
+PROPOSAL_DOMAINS = [
+    "injection moulding", "semiconductor etch", "battery cell assembly", "bioreactor control",
+    "additive manufacturing", "CNC machining", "aircraft engine inspection", "fill-finish lines",
+]  # fmt: skip
+DEPARTMENTS = [
+    "Mechanical Engineering", "Chemical Engineering", "Electrical Engineering and Computer Science",
+    "Materials Science and Engineering", "Biological Engineering", "Aeronautics and Astronautics",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BenchCall:
+    """A call the benchmark fills with proposals."""
+
+    key: str
+    title: str
+    prefix: str
+
+
+BENCH_CALLS = [
+    BenchCall("big_call", "AI for manufacturing seed grants", "AIM"),
+    BenchCall("small_call", "Semiconductor seed grants", "SEMI"),
+    BenchCall("export_small_call", "Export of 1,000", "EXA"),
+    BenchCall("export_big_call", "Export of 10,000", "EXB"),
+]
+
+
+def insert_calls() -> dict[str, int]:
+    """Insert the bench calls (closed, so every proposal state is plausible); return their ids."""
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "title": call.title,
+            "theme": "AI for manufacturing",
+            "description": "Seed projects.",
+            "eligibility": "",
+            "reference_prefix": call.prefix,
+            "opens_at": now - timedelta(days=90),
+            "closes_at": now - timedelta(days=30),
+            "review_deadline": now + timedelta(days=30),
+            "total_budget": Decimal("1500000"),
+            "max_award": Decimal("150000"),
+            "reviews_per_proposal": 3,
+            "is_blind": False,
+            "member_visibility": "titles_abstracts",
+            "state": "closed",
+            "opened_at": now - timedelta(days=90),
+            "closed_at": now - timedelta(days=30),
+            "last_reference_number": 0,
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for call in BENCH_CALLS
+    ]
+    calls = Call.__table__
+    with db.engine.begin() as connection:
+        ids = connection.execute(
+            sa.insert(calls).returning(calls.c.id, sort_by_parameter_order=True), rows
+        ).scalars()
+        return dict(zip((call.key for call in BENCH_CALLS), ids, strict=True))
+
+
+def _proposal_state(number: int) -> str:
+    """Return the state of proposal `number` of a call: mostly submitted or under review."""
+    kind = number % 20
+    if kind < 7:
+        return "submitted"
+    if kind < 13:
+        return "under_review"
+    return {13: "awarded", 14: "awarded", 15: "declined", 16: "waitlisted", 17: "withdrawn"}.get(
+        kind, "draft"
+    )
+
+
+def insert_proposals(
+    call_id: int,
+    prefix: str,
+    start: int,
+    stop: int,
+    applicant_ids: list[int],
+    sponsor_ids: list[int],
+) -> list[int]:
+    """Insert proposals start to stop - 1 of a call, in one transaction; return their ids.
+
+    Every state (a tenth drafts, a twentieth withdrawn); each submitted one has a reference
+    and a version. A third have two budget lines, a quarter two co-investigators, a fifth a
+    sponsor: proposal 0 of a call has all three, so the proposal pages compared have the
+    same shape whatever the size of their call.
+    """
+    now = datetime.now(UTC)
+    rows, numbers = [], range(start, stop)
+    for number in numbers:
+        state = _proposal_state(number)
+        submitted_at = None if state == "draft" else now - timedelta(days=31, minutes=number)
+        topic = PROPOSAL_TOPICS[number % len(PROPOSAL_TOPICS)]
+        domain = PROPOSAL_DOMAINS[number // 3 % len(PROPOSAL_DOMAINS)]
+        rows.append(
+            {
+                "call_id": call_id,
+                "applicant_id": applicant_ids[number % len(applicant_ids)],
+                "reference": None if state == "draft" else f"{prefix}-2026-{number + 1:03d}",
+                "state": state,
+                "title": f"{topic} for {domain}, study {number}",
+                "abstract": (
+                    f"We apply {topic.lower()} to {domain}, with data from two member plants, "
+                    "and measure scrap, downtime and energy against the current practice."
+                ),
+                "keywords": f"{topic.lower()}, {domain}, machine learning",
+                "department": DEPARTMENTS[number % len(DEPARTMENTS)],
+                "duration_months": 12 + number % 3 * 3,
+                "industry_relevance": "Cuts scrap and downtime on member lines.",
+                "requested_amount": Decimal(5000 + number * 7919 % 1450 * 100),
+                "first_submitted_at": submitted_at,
+                "submitted_at": submitted_at,
+                "withdrawn_at": now - timedelta(days=31) if state == "withdrawn" else None,
+                "version_count": 0 if state == "draft" else 1,
+                "version": 1,
+                "created_at": now - timedelta(days=40, minutes=number),
+                "updated_at": now - timedelta(days=40, minutes=number),
+            }
+        )
+    proposals = Proposal.__table__
+    with db.engine.begin() as connection:
+        ids = list(
+            connection.execute(
+                sa.insert(proposals).returning(proposals.c.id, sort_by_parameter_order=True), rows
+            ).scalars()
+        )
+        budget, team, sponsors, versions = [], [], [], []
+        for number, proposal_id, row in zip(numbers, ids, rows, strict=True):
+            amount = row["requested_amount"]
+            if number % 3 == 0:
+                personnel = (amount * Decimal("0.7")).quantize(Decimal("1"))
+                budget += [
+                    {
+                        "proposal_id": proposal_id,
+                        "position": 1,
+                        "category": "personnel",
+                        "description": "Postdoc",
+                        "amount": personnel,
+                    },
+                    {
+                        "proposal_id": proposal_id,
+                        "position": 2,
+                        "category": "materials",
+                        "description": "Sensors",
+                        "amount": amount - personnel,
+                    },
+                ]
+            if number % 4 == 0:
+                team += [
+                    {
+                        "proposal_id": proposal_id,
+                        "position": position,
+                        "name": f"{FIRST_NAMES[(number + position) % len(FIRST_NAMES)]} Co",
+                        "email": f"co{position}.{number}@univ.example",
+                        "affiliation": "Department of Physics",
+                        "role": "Co-investigator",
+                    }
+                    for position in (1, 2)
+                ]
+            if number % 5 == 0 and sponsor_ids:
+                sponsors.append(
+                    {
+                        "proposal_id": proposal_id,
+                        "organization_id": sponsor_ids[number % len(sponsor_ids)],
+                    }
+                )
+            if row["submitted_at"] is not None:
+                versions.append(
+                    {
+                        "proposal_id": proposal_id,
+                        "number": 1,
+                        "submitted_at": row["submitted_at"],
+                        "submitted_by_id": row["applicant_id"],
+                        "snapshot": {
+                            "reference": row["reference"],
+                            "title": row["title"],
+                            "abstract": row["abstract"],
+                            "requested_amount": str(amount),
+                        },
+                    }
+                )
+        for table, values in (
+            (BudgetLine.__table__, budget),
+            (CoInvestigator.__table__, team),
+            (proposal_sponsors, sponsors),
+            (ProposalVersion.__table__, versions),
+        ):
+            if values:
+                connection.execute(sa.insert(table), values)
+    return ids
+
+
 def analyze() -> None:
     """Refresh PostgreSQL's planner statistics, as autovacuum would soon after a bulk load."""
     if db.engine.dialect.name == "postgresql":
@@ -489,6 +811,25 @@ class Measurement:
         return str(low) if low == high else f"{low}–{high}"
 
 
+@dataclass
+class ExportMeasurement:
+    """A download consumed chunk by chunk: its time, size and the memory it took."""
+
+    name: str
+    url: str
+    rows: int
+    size: int
+    chunks: int
+    times_ms: list[float]
+    peak_bytes: int
+    queries: int
+
+    @property
+    def median_ms(self) -> float:
+        """Return the median time to download the whole file."""
+        return statistics.median(self.times_ms)
+
+
 def request_page(client: FlaskClient, page: Page, counter: QueryCounter) -> tuple[float, int]:
     """Request the page once; return the server time in ms and the queries it ran."""
     counter.count = 0
@@ -544,19 +885,28 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
+def _size(count: int) -> str:
+    if count >= 1024 * 1024:
+        return f"{count / (1024 * 1024):.1f} MiB"
+    return f"{count / 1024:.0f} KiB"
+
+
 def markdown_report(
     args: argparse.Namespace,
     machine: dict,
     floor: Measurement,
     measurements: list[Measurement],
     growth: list[dict],
+    exports: list[ExportMeasurement],
+    flat: list[str],
 ) -> Iterator[str]:
     """Yield the lines of the README-ready report."""
     total = args.users + len(PERSONAS)
     yield (
         f"{total:,} users ({args.users:,} bulk + {len(PERSONAS)} signed-in), "
         f"{args.organizations:,} member organizations with "
-        f"{args.invoices // args.organizations * args.organizations:,} invoices; "
+        f"{args.invoices // args.organizations * args.organizations:,} invoices, "
+        f"a call of {args.proposals:,} proposals and the researcher's {args.mine:,} in another; "
         f"{args.requests} timed requests per page after {args.warmup} warm-up; "
         f"server time in process through the WSGI test client."
     )
@@ -581,14 +931,99 @@ def markdown_report(
         verdict = "constant" if check["constant"] else "GROWS"
         yield (
             f"Queries for {check['page']} `{check['url']}`: {check['small_queries']} at "
-            f"{check['small_users']:,} users and {check['small_organizations']:,} organizations, "
-            f"{check['full_queries']} at {check['full_users']:,} users and "
-            f"{check['full_organizations']:,} organizations ({verdict})."
+            f"{check['small_sizes']}; {check['full_queries']} at {check['full_sizes']} "
+            f"({verdict})."
         )
+    if not exports:
+        return
+    yield ""
+    yield (
+        f"Exports of a call's proposals, read chunk by chunk as a client does: median of "
+        f"{args.export_repeats} downloads; peak memory traced (tracemalloc) over one more."
+    )
+    yield ""
+    yield "| Export | Proposals | Size | Chunks | Median ms | Peak memory | Queries |"
+    yield "|---|---:|---:|---:|---:|---:|---:|"
+    for export in exports:
+        yield (
+            f"| {export.name} `{export.url}` | {export.rows:,} | {_size(export.size)} | "
+            f"{export.chunks:,} | {export.median_ms:.0f} | {_size(export.peak_bytes)} | "
+            f"{export.queries} |"
+        )
+    yield ""
+    yield "CSV memory: " + ("; ".join(flat) if flat else "flat (the stream holds one batch).")
 
 
 def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def _ids(query: sa.Select) -> list[int]:
+    with db.engine.connect() as connection:  # not the session: it would hold SQLite's lock
+        return list(connection.scalars(query))
+
+
+def seed_calls(args: argparse.Namespace, *, full: bool, ids: dict[str, int]) -> None:
+    """Fill the bench calls: the small database's share, or the rest up to full size.
+
+    The big call grows from --small-proposals to --proposals, the researcher persona's call
+    from --small-mine to --mine; the two export calls are filled at full size only.
+    """
+    applicants = _ids(sa.select(User.id).where(User.email.like("%@example.org")).order_by(User.id))
+    sponsors = _ids(sa.select(Organization.id).order_by(Organization.id))
+    researcher = _ids(sa.select(User.id).where(User.email == PERSONAS["researcher"].email))
+    big = (args.small_proposals, args.proposals) if full else (0, args.small_proposals)
+    mine = (args.small_mine, args.mine) if full else (0, args.small_mine)
+    first_big = insert_proposals(ids["big_call"], "AIM", *big, applicants, sponsors)
+    first_mine = insert_proposals(ids["small_call"], "SEMI", *mine, researcher, sponsors)
+    if not full:
+        ids["big_proposal"], ids["small_proposal"] = first_big[0], first_mine[0]
+        return
+    for key, prefix, rows in (
+        ("export_small_call", "EXA", args.export_small),
+        ("export_big_call", "EXB", args.export_rows),
+    ):
+        for start in range(0, rows, 5000):
+            insert_proposals(ids[key], prefix, start, min(start + 5000, rows), applicants, sponsors)
+
+
+def download(client: FlaskClient, url: str, counter: QueryCounter) -> tuple[int, int, int]:
+    """Download `url` as a client reads a stream: chunk by chunk, keeping none of them.
+
+    Return the bytes, the chunks and the SQL queries it took.
+    """
+    counter.count = 0
+    response = client.get(url, buffered=False)
+    if response.status_code != 200:
+        raise BenchFailure(f"GET {url} answered {response.status}, not 200")
+    size = chunks = 0
+    try:
+        for chunk in response.response:
+            size += len(chunk)
+            chunks += 1
+    finally:
+        response.close()
+    return size, chunks, counter.count
+
+
+def measure_export(
+    client: FlaskClient, name: str, url: str, rows: int, counter: QueryCounter, repeats: int
+) -> ExportMeasurement:
+    """Time `repeats` downloads after one warm-up, then trace the peak memory of one more."""
+    download(client, url, counter)
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        size, chunks, queries = download(client, url, counter)
+        times.append((time.perf_counter() - started) * 1000)
+    gc.collect()
+    # tracemalloc sees every Python allocation the request makes (rows, strings, the CSV
+    # buffer): its peak is what the download held at once, above what was there before.
+    tracemalloc.start()
+    download(client, url, counter)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return ExportMeasurement(name, url, rows, size, chunks, times, peak, queries)
 
 
 def run(args: argparse.Namespace, tmp_dir: Path) -> int:
@@ -596,8 +1031,6 @@ def run(args: argparse.Namespace, tmp_dir: Path) -> int:
     database_url = args.database_url or f"sqlite:///{tmp_dir / 'seedbed_bench.sqlite3'}"
     recreate_database(database_url)
     app = build_app(database_url, tmp_dir)
-    pages = [page for page in PAGES if page.endpoint is None or page.endpoint in app.view_functions]
-    growth_pages = [page for page in pages if page.constant_queries]
     per_member = args.invoices // args.organizations
 
     with app.app_context():
@@ -607,16 +1040,25 @@ def run(args: argparse.Namespace, tmp_dir: Path) -> int:
         insert_bulk_users(0, args.small_users, password_hash)
         tiers = insert_tiers()
         insert_members(0, args.small_organizations, per_member, tiers)
+        ids = insert_calls()
+        seed_calls(args, full=False, ids=ids)
         analyze()
         engine = db.engine
+    pages = [
+        replace(page, url=page.url.format(**ids))
+        for page in PAGES
+        if page.endpoint is None or page.endpoint in app.view_functions
+    ]
+    missing = sorted({page.endpoint for page in PAGES} - set(app.view_functions) - {None})
+    for endpoint in missing:
+        _progress(f"Skipping the pages of {endpoint}: the app has no such endpoint.")
+    growth_pages = [page for page in pages if page.constant_queries]
     # Requests run outside any app context, so each gets its own and its session is removed
     # at teardown, as in production.
     counter = QueryCounter(engine)
     clients = make_clients(app)
-    small_users = args.small_users + len(PERSONAS)
-    _progress(
-        f"Counting queries at {small_users:,} users, {args.small_organizations:,} organizations…"
-    )
+    small_sizes = sizes(args, full=False)
+    _progress(f"Counting queries at {small_sizes}…")
     small = {
         page: measure(clients, page, counter, requests=5, warmup=min(args.warmup, 5))
         for page in growth_pages
@@ -626,11 +1068,13 @@ def run(args: argparse.Namespace, tmp_dir: Path) -> int:
     with app.app_context():
         insert_bulk_users(args.small_users, args.users, password_hash)
         insert_members(args.small_organizations, args.organizations, per_member, tiers)
+        seed_calls(args, full=True, ids=ids)
         analyze()
-    full_users = args.users + len(PERSONAS)
+    full_sizes = sizes(args, full=True)
     _progress(
-        f"Grew the database to {full_users:,} users, {args.organizations:,} organizations and "
-        f"{per_member * args.organizations:,} invoices in {time.perf_counter() - started:.1f} s."
+        f"Grew the database to {full_sizes}, {per_member * args.organizations:,} invoices and "
+        f"{args.export_small + args.export_rows:,} proposals to export in "
+        f"{time.perf_counter() - started:.1f} s."
     )
 
     _progress(f"Measuring {FLOOR.url}…")
@@ -641,6 +1085,19 @@ def run(args: argparse.Namespace, tmp_dir: Path) -> int:
         measurements.append(
             measure(clients, page, counter, requests=args.requests, warmup=args.warmup)
         )
+    exports = []
+    if "proposals.admin_export" in app.view_functions:
+        for name, key, rows, fmt in (
+            ("CSV", "export_small_call", args.export_small, "csv"),
+            ("CSV", "export_big_call", args.export_rows, "csv"),
+            ("Excel", "export_small_call", args.export_small, "xlsx"),
+            ("Excel", "export_big_call", args.export_rows, "xlsx"),
+        ):
+            url = f"/proposals/admin/call/{ids[key]}/export.{fmt}"
+            _progress(f"Downloading {url}…")
+            exports.append(
+                measure_export(clients["admin"], name, url, rows, counter, args.export_repeats)
+            )
 
     machine = machine_info(engine)
     by_page = {measurement.page: measurement for measurement in measurements}
@@ -648,20 +1105,19 @@ def run(args: argparse.Namespace, tmp_dir: Path) -> int:
         {
             "page": page.name,
             "url": page.url,
-            "small_users": small_users,
-            "small_organizations": args.small_organizations,
+            "small_sizes": small_sizes,
             "small_queries": small[page].query_text,
-            "full_users": full_users,
-            "full_organizations": args.organizations,
+            "full_sizes": full_sizes,
             "full_queries": by_page[page].query_text,
             "constant": small[page].query_range == by_page[page].query_range
             and by_page[page].query_range[0] == by_page[page].query_range[1],
         }
         for page in growth_pages
     ]
-    print("\n".join(markdown_report(args, machine, floor, measurements, growth)))
+    flat = export_flatness(exports)
+    print("\n".join(markdown_report(args, machine, floor, measurements, growth, exports, flat)))
     if args.json:
-        write_json(args.json, args, machine, floor, measurements, growth)
+        write_json(args.json, args, machine, floor, measurements, growth, exports)
     with app.app_context():
         db.engine.dispose()
 
@@ -669,10 +1125,41 @@ def run(args: argparse.Namespace, tmp_dir: Path) -> int:
     for check in failed:
         _progress(
             f"FAIL: {check['page']} runs {check['small_queries']} queries at "
-            f"{check['small_users']:,} users but {check['full_queries']} at "
-            f"{check['full_users']:,}."
+            f"{check['small_sizes']} but {check['full_queries']} at {check['full_sizes']}."
         )
-    return 1 if failed else 0
+    for problem in flat:
+        _progress(f"FAIL: {problem}")
+    return 1 if failed or flat else 0
+
+
+def sizes(args: argparse.Namespace, *, full: bool) -> str:
+    """Describe the database at its small or full size."""
+    users = (args.users if full else args.small_users) + len(PERSONAS)
+    organizations = args.organizations if full else args.small_organizations
+    proposals = args.proposals if full else args.small_proposals
+    mine = args.mine if full else args.small_mine
+    return (
+        f"{users:,} users, {organizations:,} organizations, {proposals:,} proposals in the "
+        f"call and {mine:,} by the researcher"
+    )
+
+
+def export_flatness(exports: list[ExportMeasurement]) -> list[str]:
+    """Return the CSV exports whose memory grows with their rows (a flat stream's does not)."""
+    csv_exports = sorted(
+        (export for export in exports if export.name == "CSV"), key=lambda e: e.rows
+    )
+    if len(csv_exports) < 2:
+        return []
+    small, big = csv_exports[0], csv_exports[-1]
+    # Ten times the rows may cost a little more (a larger id, a longer last batch), never
+    # anything like ten times the memory.
+    if big.peak_bytes > FLAT_MEMORY_FACTOR * small.peak_bytes:
+        return [
+            f"the CSV export of {big.rows:,} proposals peaked at {big.peak_bytes:,} bytes, "
+            f"more than {FLAT_MEMORY_FACTOR}× the {small.peak_bytes:,} of {small.rows:,}."
+        ]
+    return []
 
 
 def write_json(
@@ -682,6 +1169,7 @@ def write_json(
     floor: Measurement,
     measurements: list[Measurement],
     growth: list[dict],
+    exports: list[ExportMeasurement],
 ) -> None:
     """Write the settings, machine and results as JSON."""
     pages = [
@@ -705,12 +1193,29 @@ def write_json(
             "organizations": args.organizations,
             "invoices": args.invoices // args.organizations * args.organizations,
             "small_organizations": args.small_organizations,
+            "proposals": args.proposals,
+            "small_proposals": args.small_proposals,
+            "mine": args.mine,
+            "small_mine": args.small_mine,
             "requests": args.requests,
             "warmup": args.warmup,
         },
         "machine": machine,
         "pages": pages,
         "query_growth": growth,
+        "exports": [
+            {
+                "name": export.name,
+                "url": export.url,
+                "rows": export.rows,
+                "bytes": export.size,
+                "chunks": export.chunks,
+                "median_ms": round(export.median_ms, 2),
+                "peak_memory_bytes": export.peak_bytes,
+                "queries": export.queries,
+            }
+            for export in exports
+        ],
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2) + "\n")
