@@ -6,7 +6,7 @@ from app import clock
 from app.auth.models import Role
 from app.calls.models import Call
 from app.proposals import bp, exports, queries
-from app.proposals.admin_forms import SORT_LABELS, ProposalFilterForm
+from app.proposals.admin_forms import ProposalFilterForm
 from app.proposals.models import ProposalState
 from app.spreadsheets import (
     CSV_MIMETYPE,
@@ -19,11 +19,13 @@ from app.web import get_or_404, paginate_counted, paginate_rows, role_required
 
 admin_required = role_required(Role.ADMIN)
 PER_PAGE = 50
+FILTER_NAMES = ("state", "q", "applicant", "min_amount", "max_amount", "sort")
 
 
 def _filter_args() -> dict[str, str]:
-    # The filters as given, for links that keep them (export, sorting, state counts).
-    return {key: value for key, value in request.args.items() if key != "page" and value}
+    # The filters as given, for links that keep them (export, sorting, state counts); only
+    # the form's own names, so that nothing in the query string reaches url_for as an option.
+    return {name: request.args[name] for name in FILTER_NAMES if request.args.get(name)}
 
 
 @bp.route("/admin/call/<int:call_id>")
@@ -39,6 +41,7 @@ def admin_list(call_id: int):
     )
     page = paginate(queries.proposals_for_call(call, **criteria), per_page=PER_PAGE)
     rows = queries.proposal_rows([ident for (ident,) in page.items])
+    args = _filter_args()
     return render_template(
         "proposals/admin_list.html",
         call=call,
@@ -47,8 +50,8 @@ def admin_list(call_id: int):
         filters=filters,
         counts=queries.state_counts(call),
         sort=criteria["sort"],
-        sort_labels=SORT_LABELS,
-        args=_filter_args(),
+        args=args,
+        filtered=any(key != "sort" for key in args),
         withdrawn=ProposalState.WITHDRAWN,
     )
 

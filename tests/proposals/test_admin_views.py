@@ -436,3 +436,25 @@ def test_a_searched_list_query_count_does_not_grow_with_rows(client, call, count
         client.get(f"/proposals/admin/call/{call.id}?q=vision")
 
     assert fifty.count == one.count
+
+
+def test_an_unfiltered_list_says_how_many_proposals_and_an_empty_one_says_none_yet(client, call):
+    assert "No proposals yet." in client.get(f"/proposals/admin/call/{call.id}").get_data(True)
+    proposal(call, 1)
+
+    sorted_only = client.get(f"/proposals/admin/call/{call.id}?sort=title").get_data(True)
+    nothing = client.get(f"/proposals/admin/call/{call.id}?q=zzz").get_data(True)
+
+    assert "1 proposal</p>" in sorted_only
+    assert "0 proposals match" in nothing and "No proposal matches." in nothing
+
+
+def test_links_keep_only_the_filters(client, call):
+    proposal(call, 1)
+
+    response = client.get(f"/proposals/admin/call/{call.id}?q=x&call_id=999&_external=1&fmt=pdf")
+
+    html = response.get_data(True)
+    assert response.status_code == 200
+    assert f'href="/proposals/admin/call/{call.id}/export.csv?q=x"' in html
+    assert "999" not in html and "http://" not in html
