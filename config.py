@@ -92,7 +92,9 @@ class Config:
 
     # Calls and proposals
     SUBMISSION_GRACE_SECONDS = int(os.environ.get("SEEDBED_SUBMISSION_GRACE_SECONDS", "0"))
-    ATTACHMENT_MAX_BYTES = int(os.environ.get("SEEDBED_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+    ATTACHMENT_MAX_BYTES = int(
+        os.environ.get("SEEDBED_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
+    )
     UPLOAD_DIR = Path(os.environ.get("SEEDBED_UPLOAD_DIR", INSTANCE_DIR / "uploads"))
     MAX_CO_INVESTIGATORS = int(os.environ.get("SEEDBED_MAX_CO_INVESTIGATORS", "10"))
     MAX_BUDGET_LINES = int(os.environ.get("SEEDBED_MAX_BUDGET_LINES", "20"))
