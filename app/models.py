@@ -19,8 +19,24 @@ from app.proposals.models import (
     Proposal,
     ProposalVersion,
 )
+from app.reviews.models import (
+    Assignment,
+    CallReviewer,
+    Conflict,
+    Review,
+    ReviewerProfile,
+    ReviewRevision,
+    ReviewScore,
+)
 
 __all__ = [
+    "Assignment",
+    "CallReviewer",
+    "Conflict",
+    "Review",
+    "ReviewerProfile",
+    "ReviewRevision",
+    "ReviewScore",
     "Attachment",
     "BudgetLine",
     "Call",

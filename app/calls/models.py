@@ -65,6 +65,23 @@ class MemberVisibility(StrEnum):
         return {"nothing": "Nothing", "titles_abstracts": "Titles and abstracts"}[self.value]
 
 
+class ReviewVisibility(StrEnum):
+    """When a reviewer sees the other reviews of a proposal."""
+
+    NEVER = "never"
+    AFTER_OWN = "after_own"
+    ALWAYS = "always"
+
+    @property
+    def label(self) -> str:
+        """Return the name shown to people."""
+        return {
+            "never": "Never",
+            "after_own": "After submitting their own",
+            "always": "Always",
+        }[self.value]
+
+
 class Call(TimestampMixin, db.Model):
     """A call for seed-project proposals."""
 
@@ -85,6 +102,9 @@ class Call(TimestampMixin, db.Model):
     is_blind: Mapped[bool] = mapped_column(default=False)
     member_visibility: Mapped[MemberVisibility] = mapped_column(
         enum_column(MemberVisibility, "member_visibility"), default=MemberVisibility.NOTHING
+    )
+    review_visibility: Mapped[ReviewVisibility] = mapped_column(
+        enum_column(ReviewVisibility, "review_visibility"), default=ReviewVisibility.AFTER_OWN
     )
     state: Mapped[CallState] = mapped_column(
         enum_column(CallState, "call_state"), default=CallState.DRAFT, index=True

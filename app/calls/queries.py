@@ -12,11 +12,19 @@ from app.proposals.models import Proposal, ProposalState
 
 
 def rubric_is_frozen(call: Call) -> bool:
-    """Tell whether the rubric can no longer change: once any review of the call is submitted.
+    """Tell whether the rubric can no longer change: once any review of the call is submitted."""
+    from app.reviews.models import Assignment, Review  # noqa: PLC0415  (reviews build on calls)
 
-    Reviews arrive with the review feature; until then no rubric is frozen.
-    """
-    return False
+    return bool(
+        db.session.scalar(
+            sa.select(
+                sa.exists()
+                .where(Assignment.call_id == call.id)
+                .where(Review.assignment_id == Assignment.id)
+                .where(Review.submitted_at.is_not(None))
+            )
+        )
+    )
 
 
 def calls_for_researchers(now: datetime) -> tuple[list[Call], list[Call]]:
