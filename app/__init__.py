@@ -95,6 +95,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.proposals import admin_views as _proposal_admin_views  # noqa: F401, PLC0415
     from app.proposals import bp as proposals_bp  # noqa: PLC0415
     from app.proposals import views as _proposal_views  # noqa: F401, PLC0415
+    from app.reviews import bp as reviews_bp  # noqa: PLC0415
+    from app.reviews import views as _review_views  # noqa: F401, PLC0415
     from app.users import bp as users_bp  # noqa: PLC0415
     from app.users import views as _user_views  # noqa: F401, PLC0415
 
@@ -106,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
         portal_bp,
         calls_bp,
         proposals_bp,
+        reviews_bp,
         audit_bp,
         notifications_bp,
     ):

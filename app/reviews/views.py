@@ -1,0 +1,376 @@
+"""Reviewers' pages: their assignments, the review form, declines, conflicts and profile."""
+
+from itertools import groupby
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import contains_eager, selectinload
+
+from app import clock
+from app.auth.models import Role
+from app.calls.models import Call, CallState, ReviewVisibility
+from app.errors import DomainError, ValidationError
+from app.extensions import db
+from app.forms import EmptyForm
+from app.proposals import services as proposal_services
+from app.proposals.models import Proposal
+from app.reviews import bp, services
+from app.reviews.forms import ConflictForm, DeclineForm, ProfileForm, review_form, score_field_name
+from app.reviews.models import (
+    Assignment,
+    AssignmentState,
+    ConflictSource,
+    Recommendation,
+    Review,
+    ReviewScore,
+)
+from app.web import flash_error, form_error, get_or_404, require_visible, role_required
+
+reviewer_required = role_required(Role.REVIEWER)
+
+
+# The dashboard
+
+
+def _status(assignment: Assignment) -> str:
+    if assignment.state == AssignmentState.DECLINED:
+        return "declined"
+    if assignment.state == AssignmentState.SUBMITTED:
+        return "submitted"
+    return "draft saved" if assignment.review is not None else "assigned"
+
+
+@bp.route("/")
+@reviewer_required
+def dashboard():
+    """List the reviewer's assignments, grouped by call, in one query."""
+    assignments = db.session.scalars(
+        sa.select(Assignment)
+        .join(Assignment.proposal)
+        .join(Proposal.call)
+        .outerjoin(Assignment.review)
+        .where(Assignment.reviewer_id == current_user.id)
+        .options(
+            contains_eager(Assignment.proposal).contains_eager(Proposal.call),
+            contains_eager(Assignment.review),
+        )
+        .order_by(
+            Call.review_deadline.desc(), Call.id.desc(), Assignment.due_at, Proposal.reference
+        )
+    ).all()
+    groups = [
+        (call, [(assignment, _status(assignment)) for assignment in rows])
+        for call, rows in groupby(assignments, key=lambda a: a.proposal.call)
+    ]
+    return render_template(
+        "reviews/dashboard.html",
+        groups=groups,
+        conflict_form=ConflictForm(formdata=None),
+        empty_form=EmptyForm(),
+    )
+
+
+# One assignment
+
+
+def _own_assignment(assignment_id: int) -> Assignment:
+    """Load an assignment the signed-in reviewer holds and may see, or answer 404.
+
+    Nobody else learns it exists (administrators use their own pages); neither does a
+    reviewer who declined it or has a confirmed conflict with its proposal.
+    """
+    assignment = get_or_404(Assignment, assignment_id)
+    require_visible(
+        assignment.reviewer_id == current_user.id
+        and assignment.state != AssignmentState.DECLINED
+        and services.confirmed_conflict(assignment.proposal_id, current_user.id) is None
+    )
+    return assignment
+
+
+def _deadline(assignment: Assignment):
+    return assignment.due_at or assignment.proposal.call.review_deadline
+
+
+def _editable(assignment: Assignment) -> bool:
+    """Say whether the reviewer may still change the review (the service has the last word)."""
+    if assignment.proposal.call.state not in (CallState.CLOSED, CallState.IN_REVIEW):
+        return False
+    deadline = _deadline(assignment)
+    return not (
+        assignment.state == AssignmentState.SUBMITTED
+        and deadline is not None
+        and clock.now() > deadline
+    )
+
+
+def _form_for(assignment: Assignment, *, from_request: bool):
+    criteria = assignment.proposal.call.criteria
+    if from_request:
+        return review_form(criteria)
+    form = review_form(criteria, formdata=None)
+    review = assignment.review
+    if review is not None:
+        scores = {score.criterion_id: score.score for score in review.scores}
+        for criterion in criteria:
+            getattr(form, score_field_name(criterion)).data = scores.get(criterion.id)
+        form.recommendation.data = review.recommendation.value if review.recommendation else ""
+        form.confidence.data = review.confidence
+        form.comments_to_applicant.data = review.comments_to_applicant
+        form.confidential_comments.data = review.confidential_comments
+    return form
+
+
+def _values(form, assignment: Assignment) -> services.ReviewValues:
+    return services.ReviewValues(
+        scores={
+            criterion.id: getattr(form, score_field_name(criterion)).data
+            for criterion in assignment.proposal.call.criteria
+        },
+        recommendation=Recommendation(form.recommendation.data)
+        if form.recommendation.data
+        else None,
+        confidence=form.confidence.data,
+        comments_to_applicant=form.comments_to_applicant.data or "",
+        confidential_comments=form.confidential_comments.data or "",
+    )
+
+
+def _show_problems(form, error: DomainError) -> None:
+    """Put each missing piece beside its field (a submission names several at once)."""
+    problems = getattr(error, "problems", None)
+    if not problems:
+        form_error(form, error)
+        return
+    for field, message in problems.items():
+        form_error(form, ValidationError(message, field=field))
+
+
+def _proposal_content(proposal: Proposal) -> dict:
+    """Return what the proposal says, in the shape proposals/_content.html reads."""
+    return {
+        "title": proposal.title,
+        "abstract": proposal.abstract,
+        "keywords": proposal.keyword_list,
+        "department": proposal.department,
+        "duration_months": proposal.duration_months,
+        "industry_relevance": proposal.industry_relevance,
+        "requested_amount": proposal.requested_amount,
+        "co_investigators": proposal.co_investigators,
+        "budget_lines": [
+            {
+                "category": line.category.label,
+                "description": line.description,
+                "amount": line.amount,
+            }
+            for line in proposal.budget_lines
+        ],
+        "sponsors": [organization.name for organization in proposal.sponsors],
+    }
+
+
+def _other_reviews(assignment: Assignment) -> list[Review] | None:
+    """Return the other submitted reviews the call lets this reviewer see, or None if none may
+    be shown yet."""
+    visibility = assignment.proposal.call.review_visibility
+    if visibility == ReviewVisibility.NEVER:
+        return None
+    if visibility == ReviewVisibility.AFTER_OWN and assignment.state != AssignmentState.SUBMITTED:
+        return None
+    return db.session.scalars(
+        sa.select(Review)
+        .join(Review.assignment)
+        .where(
+            Assignment.proposal_id == assignment.proposal_id,
+            Assignment.id != assignment.id,
+            Review.submitted_at.is_not(None),
+        )
+        .options(selectinload(Review.scores).selectinload(ReviewScore.criterion))
+        .order_by(Review.submitted_at, Review.id)
+    ).all()
+
+
+def _render_review(assignment: Assignment, form):
+    proposal = assignment.proposal
+    return render_template(
+        "reviews/review.html",
+        assignment=assignment,
+        proposal=proposal,
+        call=proposal.call,
+        p=_proposal_content(proposal),
+        applicant=proposal.applicant,
+        attachment=proposal.current_attachment,
+        review=assignment.review,
+        form=form,
+        editable=_editable(assignment),
+        deadline=_deadline(assignment),
+        others=_other_reviews(assignment),
+        decline_form=DeclineForm(formdata=None),
+    )
+
+
+@bp.route("/assignments/<int:assignment_id>")
+@login_required
+def review(assignment_id: int):
+    """Show the proposal and the review form built from the call's rubric."""
+    assignment = _own_assignment(assignment_id)
+    return _render_review(assignment, _form_for(assignment, from_request=False))
+
+
+@bp.route("/assignments/<int:assignment_id>", methods=["POST"])
+@login_required
+def save(assignment_id: int):
+    """Save the review as it stands (a draft, or an edit of a submitted review)."""
+    assignment = _own_assignment(assignment_id)
+    form = _form_for(assignment, from_request=True)
+    if form.validate_on_submit():
+        try:
+            services.save_review(assignment, _values(form, assignment), actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            _show_problems(form, error)
+        else:
+            db.session.commit()
+            if assignment.state == AssignmentState.SUBMITTED:
+                flash("Your changes are saved; the submitted review is updated.", "success")
+            else:
+                flash("Your draft is saved. Submit it when it is complete.", "success")
+            return redirect(url_for("reviews.review", assignment_id=assignment.id))
+    return _render_review(assignment, form)
+
+
+@bp.route("/assignments/<int:assignment_id>/submit", methods=["POST"])
+@login_required
+def submit(assignment_id: int):
+    """Save the review, then submit it; what is missing is shown beside its field."""
+    assignment = _own_assignment(assignment_id)
+    form = _form_for(assignment, from_request=True)
+    if form.validate_on_submit():
+        try:
+            services.save_review(assignment, _values(form, assignment), actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            _show_problems(form, error)
+            return _render_review(assignment, form)
+        if assignment.state == AssignmentState.SUBMITTED:
+            db.session.commit()
+            flash("Your changes are saved; the submitted review is updated.", "success")
+            return redirect(url_for("reviews.review", assignment_id=assignment.id))
+        try:
+            services.submit_review(assignment, actor=current_user)
+        except DomainError as error:
+            db.session.commit()  # keep the draft; only the submission was refused
+            form.form_errors.append("Your draft is saved, but it is not complete yet.")
+            _show_problems(form, error)
+        else:
+            db.session.commit()
+            flash("Your review is submitted. Thank you.", "success")
+            return redirect(url_for("reviews.review", assignment_id=assignment.id))
+    return _render_review(assignment, form)
+
+
+@bp.route("/assignments/<int:assignment_id>/attachment")
+@login_required
+def attachment(assignment_id: int):
+    """Send the proposal's current PDF, named by the proposal's reference (never the
+    applicant's file name, which may name them in a blind call)."""
+    assignment = _own_assignment(assignment_id)
+    proposal = assignment.proposal
+    attached = proposal.current_attachment
+    if attached is None:
+        abort(404)
+    path = proposal_services.attachment_path(attached)
+    if not path.is_file():
+        current_app.logger.error("Attachment %s is missing from %s", attached.id, path)
+        abort(404)
+    response = send_file(
+        path,
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"{proposal.reference or 'proposal'}.pdf",
+    )
+    response.cache_control.no_store = True
+    response.cache_control.private = True
+    return response
+
+
+def _pending_assignment(assignment_id: int) -> Assignment:
+    """Load one of the reviewer's own assignments for a decline or a conflict, or 404."""
+    assignment = get_or_404(Assignment, assignment_id)
+    require_visible(assignment.reviewer_id == current_user.id)
+    return assignment
+
+
+@bp.route("/assignments/<int:assignment_id>/decline", methods=["POST"])
+@login_required
+def decline(assignment_id: int):
+    """Turn down an assignment, with a reason."""
+    assignment = _pending_assignment(assignment_id)
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        flash("Say why you decline.", "danger")
+        return redirect(url_for("reviews.review", assignment_id=assignment.id))
+    try:
+        services.decline_assignment(assignment, actor=current_user, reason=form.reason.data)
+    except DomainError as error:
+        flash_error(error)
+    else:
+        db.session.commit()
+        flash(f"You declined {assignment.proposal.reference}.", "success")
+    return redirect(url_for("reviews.dashboard"))
+
+
+@bp.route("/assignments/<int:assignment_id>/conflict", methods=["POST"])
+@login_required
+def declare_conflict(assignment_id: int):
+    """Declare a conflict with an assigned proposal; the assignment is declined with it."""
+    assignment = _pending_assignment(assignment_id)
+    form = ConflictForm()
+    if form.validate_on_submit():
+        try:
+            services.declare_conflict(
+                assignment.proposal,
+                current_user,
+                actor=current_user,
+                source=ConflictSource.REVIEWER_DECLARED,
+                explanation=form.explanation.data or "",
+            )
+        except DomainError as error:
+            flash_error(error)
+        else:
+            db.session.commit()
+            flash(
+                f"Your conflict with {assignment.proposal.reference} is recorded and the "
+                "assignment declined. The program office will find another reviewer.",
+                "success",
+            )
+    return redirect(url_for("reviews.dashboard"))
+
+
+# Profile
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@reviewer_required
+def profile():
+    """Let reviewers edit what they know and how much they can take on."""
+    current = services.profile_of(current_user)
+    form = ProfileForm(obj=current)
+    if form.validate_on_submit():
+        try:
+            services.update_profile(
+                current_user,
+                actor=current_user,
+                expertise=(form.expertise.data or "").strip(),
+                department=(form.department.data or "").strip(),
+                affiliation=(form.affiliation.data or "").strip(),
+                max_load=form.max_load.data,
+            )
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            db.session.commit()
+            flash("Your reviewer profile is saved.", "success")
+            return redirect(url_for("reviews.profile"))
+    return render_template("reviews/profile.html", form=form)
