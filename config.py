@@ -99,6 +99,9 @@ class Config:
     MAX_CO_INVESTIGATORS = int(os.environ.get("SEEDBED_MAX_CO_INVESTIGATORS", "10"))
     MAX_BUDGET_LINES = int(os.environ.get("SEEDBED_MAX_BUDGET_LINES", "20"))
 
+    # Review: reviews of one proposal disagree when their weighted totals (0–100) spread more
+    REVIEW_DISAGREEMENT_SPREAD = float(os.environ.get("SEEDBED_REVIEW_DISAGREEMENT_SPREAD", "20.0"))
+
     BOOTSTRAP_SERVE_LOCAL = True  # never a CDN
     USERS_PER_PAGE = 50
     AUDIT_EVENTS_PER_PAGE = 50

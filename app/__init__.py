@@ -95,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.proposals import admin_views as _proposal_admin_views  # noqa: F401, PLC0415
     from app.proposals import bp as proposals_bp  # noqa: PLC0415
     from app.proposals import views as _proposal_views  # noqa: F401, PLC0415
+    from app.reviews import admin_views as _review_admin_views  # noqa: F401, PLC0415
     from app.reviews import bp as reviews_bp  # noqa: PLC0415
     from app.reviews import views as _review_views  # noqa: F401, PLC0415
     from app.users import bp as users_bp  # noqa: PLC0415

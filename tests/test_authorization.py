@@ -18,6 +18,7 @@ from tests.members import transfer_routes as member_transfer_routes
 from tests.portal import routes as portal_routes
 from tests.proposals import admin_routes as proposal_admin_routes
 from tests.proposals import routes as proposal_routes
+from tests.reviews import admin_routes as review_admin_routes
 from tests.reviews import routes as review_routes
 
 FEATURES = [
@@ -29,6 +30,7 @@ FEATURES = [
     proposal_routes,
     proposal_admin_routes,
     call_routes,
+    review_admin_routes,
     review_routes,
 ]
 ROUTES = [route for feature in FEATURES for route in feature.ROUTES]
