@@ -2,10 +2,11 @@
 
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import abort, flash, request
+from flask import abort, current_app, flash, request, send_file
 from flask_login import current_user, login_required
 from flask_sqlalchemy.pagination import Pagination
 from flask_wtf import FlaskForm
@@ -125,3 +126,16 @@ class CountedPagination(RowPagination):
 def paginate_counted(select: sa.Select, per_page: int = 50) -> CountedPagination:
     """Return the requested page of a multi-column select, counted in the same query."""
     return CountedPagination(page=page_number(), per_page=per_page, error_out=False, select=select)
+
+
+def send_private_pdf(path: Path, download_name: str):
+    """Send a stored PDF as a download that no cache keeps; 404 (and a log line) if it is gone."""
+    if not path.is_file():
+        current_app.logger.error("Stored file %s is missing", path)
+        abort(404)
+    response = send_file(
+        path, mimetype="application/pdf", as_attachment=True, download_name=download_name
+    )
+    response.cache_control.no_store = True
+    response.cache_control.private = True
+    return response

@@ -5,7 +5,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import contains_eager
 
@@ -28,7 +28,7 @@ from app.proposals.models import (
     ProposalVersion,
 )
 from app.templating import localtime, viewer_zone
-from app.web import flash_error, form_error, get_or_404, require, require_visible
+from app.web import flash_error, form_error, get_or_404, require, require_visible, send_private_pdf
 
 SECONDS = "%d %b %Y %H:%M:%S"
 
@@ -261,16 +261,7 @@ def receipt(proposal_id: int, number: int):
 
 
 def _send_pdf(attachment: Attachment, download_name: str):
-    path = services.attachment_path(attachment)
-    if not path.is_file():
-        current_app.logger.error("Attachment %s is missing from %s", attachment.id, path)
-        abort(404)
-    response = send_file(
-        path, mimetype="application/pdf", as_attachment=True, download_name=download_name
-    )
-    response.cache_control.no_store = True
-    response.cache_control.private = True
-    return response
+    return send_private_pdf(services.attachment_path(attachment), download_name)
 
 
 @bp.route("/<int:proposal_id>/attachment")

@@ -3,7 +3,7 @@
 from itertools import groupby
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -25,7 +25,14 @@ from app.reviews.models import (
     Review,
     ReviewScore,
 )
-from app.web import flash_error, form_error, get_or_404, require_visible, role_required
+from app.web import (
+    flash_error,
+    form_error,
+    get_or_404,
+    require_visible,
+    role_required,
+    send_private_pdf,
+)
 
 reviewer_required = role_required(Role.REVIEWER)
 
@@ -280,19 +287,9 @@ def attachment(assignment_id: int):
     attached = proposal.current_attachment
     if attached is None:
         abort(404)
-    path = proposal_services.attachment_path(attached)
-    if not path.is_file():
-        current_app.logger.error("Attachment %s is missing from %s", attached.id, path)
-        abort(404)
-    response = send_file(
-        path,
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"{proposal.reference or 'proposal'}.pdf",
+    return send_private_pdf(
+        proposal_services.attachment_path(attached), f"{proposal.reference or 'proposal'}.pdf"
     )
-    response.cache_control.no_store = True
-    response.cache_control.private = True
-    return response
 
 
 def _pending_assignment(assignment_id: int) -> Assignment:
