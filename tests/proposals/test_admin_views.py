@@ -168,7 +168,9 @@ def test_filters_combine(client, call):
     ada = UserFactory(researcher=True, name="Ada Lovelace")
     proposal(call, 1, applicant=ada, title="Vision", amount="90000")
     proposal(call, 2, applicant=ada, title="Vision", amount="9000")
-    proposal(call, 3, title="Vision", amount="90000")
+    # A named applicant: a random one could contain "ada" (Adams, Canada) and match the filter.
+    grace = UserFactory(researcher=True, name="Grace Hopper", email="grace@example.edu")
+    proposal(call, 3, applicant=grace, title="Vision", amount="90000")
     proposal(call, 4, applicant=ada, title="Vision", amount="90000", state=ProposalState.WITHDRAWN)
 
     query = "q=vision&applicant=ada&min_amount=50000&state=submitted"
