@@ -18,6 +18,7 @@ from app.extensions import db
 from app.forms import EmptyForm, choices
 from app.proposals import bp, policy, services
 from app.proposals.deadlines import accepts_submissions, effective_deadline
+from app.proposals.display import live_content
 from app.proposals.forms import ExtensionForm, ProposalForm, WithdrawForm
 from app.proposals.models import (
     Attachment,
@@ -52,29 +53,6 @@ def _version_or_404(proposal: Proposal, number: int) -> ProposalVersion:
     if version is None:
         abort(404)
     return version
-
-
-def _live_content(proposal: Proposal) -> dict:
-    """Return what the proposal says now, in the shape proposals/_content.html reads."""
-    return {
-        "title": proposal.title,
-        "abstract": proposal.abstract,
-        "keywords": proposal.keyword_list,
-        "department": proposal.department,
-        "duration_months": proposal.duration_months,
-        "industry_relevance": proposal.industry_relevance,
-        "requested_amount": proposal.requested_amount,
-        "co_investigators": proposal.co_investigators,
-        "budget_lines": [
-            {
-                "category": line.category.label,
-                "description": line.description,
-                "amount": line.amount,
-            }
-            for line in proposal.budget_lines
-        ],
-        "sponsors": [organization.name for organization in proposal.sponsors],
-    }
 
 
 def _snapshot_content(snapshot: dict) -> dict:
@@ -195,7 +173,7 @@ def _render_detail(proposal: Proposal, *, extension_form: ExtensionForm | None =
     return render_template(
         "proposals/detail.html",
         proposal=proposal,
-        content=_live_content(proposal),
+        content=live_content(proposal),
         deadline=deadline,
         time_left=time_left(deadline, now),
         accepting=accepts_submissions(proposal, now),

@@ -14,6 +14,7 @@ from app.errors import DomainError, ValidationError
 from app.extensions import db
 from app.forms import EmptyForm
 from app.proposals import services as proposal_services
+from app.proposals.display import live_content
 from app.proposals.models import Proposal
 from app.reviews import bp, services
 from app.reviews.forms import ConflictForm, DeclineForm, ProfileForm, review_form, score_field_name
@@ -154,29 +155,6 @@ def _show_problems(form, error: DomainError) -> None:
         form_error(form, ValidationError(message, field=field))
 
 
-def _proposal_content(proposal: Proposal) -> dict:
-    """Return what the proposal says, in the shape proposals/_content.html reads."""
-    return {
-        "title": proposal.title,
-        "abstract": proposal.abstract,
-        "keywords": proposal.keyword_list,
-        "department": proposal.department,
-        "duration_months": proposal.duration_months,
-        "industry_relevance": proposal.industry_relevance,
-        "requested_amount": proposal.requested_amount,
-        "co_investigators": proposal.co_investigators,
-        "budget_lines": [
-            {
-                "category": line.category.label,
-                "description": line.description,
-                "amount": line.amount,
-            }
-            for line in proposal.budget_lines
-        ],
-        "sponsors": [organization.name for organization in proposal.sponsors],
-    }
-
-
 def _other_reviews(assignment: Assignment) -> list[Review] | None:
     """Return the other submitted reviews the call lets this reviewer see, or None if none may
     be shown yet."""
@@ -205,7 +183,7 @@ def _render_review(assignment: Assignment, form):
         assignment=assignment,
         proposal=proposal,
         call=proposal.call,
-        p=_proposal_content(proposal),
+        p=live_content(proposal),
         applicant=proposal.applicant,
         attachment=proposal.current_attachment,
         review=assignment.review,
