@@ -69,3 +69,12 @@ def assign(proposal, reviewer, *, admin=None):
     assignment = services.assign_reviewer(proposal, reviewer, actor=admin)
     db.session.commit()
     return assignment
+
+
+def reviewer(**profile):
+    """Return a reviewer, with the given profile if any."""
+    user = UserFactory(reviewer=True)
+    if profile:
+        services.update_profile(user, actor=user, **profile)
+        db.session.commit()
+    return user

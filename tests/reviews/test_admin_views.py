@@ -7,9 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import clock
-from app.calls.models import CallState
 from app.extensions import db
-from app.proposals.models import ProposalState
 from app.reviews import services
 from app.reviews.admin_queries import review_progress
 from app.reviews.models import (
@@ -20,7 +18,8 @@ from app.reviews.models import (
     ConflictStatus,
     Recommendation,
 )
-from tests.factories import CallFactory, ProposalFactory, UserFactory
+from tests.factories import UserFactory
+from tests.reviews.helpers import call_in_review, proposal_under_review, reviewer
 
 NOW = datetime(2026, 4, 1, 15, 0, tzinfo=UTC)
 
@@ -38,37 +37,6 @@ def admin():
 @pytest.fixture
 def as_admin(login, admin):
     return login(admin)
-
-
-def in_review_call(**values):
-    return CallFactory(
-        state=CallState.IN_REVIEW,
-        opens_at=NOW - timedelta(days=60),
-        closes_at=NOW - timedelta(days=10),
-        review_deadline=NOW + timedelta(days=20),
-        **values,
-    )
-
-
-_references = iter(range(1, 10_000))
-
-
-def submitted(call, **values):
-    defaults = {
-        "submitted_at": NOW - timedelta(days=11),
-        "first_submitted_at": NOW - timedelta(days=11),
-        "reference": f"AIM-2026-{next(_references):03d}",
-        "state": ProposalState.UNDER_REVIEW,
-    }
-    return ProposalFactory(call=call, complete=True, budget=["1000"], **(defaults | values))
-
-
-def reviewer(**profile):
-    user = UserFactory(reviewer=True)
-    if profile:
-        services.update_profile(user, actor=user, **profile)
-        db.session.commit()
-    return user
 
 
 def pooled(call, admin, **profile):
@@ -97,8 +65,8 @@ def flashes(client) -> list[str]:
 
 
 def test_pool_lists_reviewers_with_profile_and_load(as_admin, admin):
-    call = in_review_call()
-    proposal = submitted(call)
+    call = call_in_review()
+    proposal = proposal_under_review(call)
     user = pooled(call, admin, expertise="Tribology", department="Mechanical Engineering")
     services.assign_reviewer(proposal, user, actor=admin)
     db.session.commit()
@@ -112,7 +80,7 @@ def test_pool_lists_reviewers_with_profile_and_load(as_admin, admin):
 
 
 def test_adding_a_reviewer_to_the_pool_is_audited(as_admin, admin, audit_log):
-    call = in_review_call()
+    call = call_in_review()
     user = reviewer()
 
     response = as_admin.post(
@@ -128,7 +96,7 @@ def test_adding_a_reviewer_to_the_pool_is_audited(as_admin, admin, audit_log):
 
 
 def test_adding_with_loads_out_of_order_is_refused(as_admin):
-    call = in_review_call()
+    call = call_in_review()
     user = reviewer()
 
     response = as_admin.post(
@@ -142,7 +110,7 @@ def test_adding_with_loads_out_of_order_is_refused(as_admin):
 
 
 def test_a_non_reviewer_cannot_be_added(as_admin):
-    call = in_review_call()
+    call = call_in_review()
     researcher = UserFactory(researcher=True)
 
     response = as_admin.post(f"/reviews/calls/{call.id}/pool", data={"user_id": researcher.id})
@@ -152,7 +120,7 @@ def test_a_non_reviewer_cannot_be_added(as_admin):
 
 
 def test_removing_a_reviewer_from_the_pool_is_audited(as_admin, admin, audit_log):
-    call = in_review_call()
+    call = call_in_review()
     user = pooled(call, admin)
     member_id = db.session.scalar(sa.select(CallReviewer.id))
 
@@ -164,9 +132,9 @@ def test_removing_a_reviewer_from_the_pool_is_audited(as_admin, admin, audit_log
 
 
 def test_removing_an_assigned_reviewer_is_refused(as_admin, admin, audit_log):
-    call = in_review_call()
+    call = call_in_review()
     user = pooled(call, admin)
-    services.assign_reviewer(submitted(call), user, actor=admin)
+    services.assign_reviewer(proposal_under_review(call), user, actor=admin)
     db.session.commit()
     member_id = db.session.scalar(sa.select(CallReviewer.id))
 
@@ -181,8 +149,8 @@ def test_removing_an_assigned_reviewer_is_refused(as_admin, admin, audit_log):
 
 
 def test_detect_then_dismiss_then_detect_finds_nothing_new(as_admin, admin, audit_log):
-    call = in_review_call()
-    proposal = submitted(call, department="Physics")
+    call = call_in_review()
+    proposal = proposal_under_review(call, department="Physics")
     physicist = pooled(call, admin, department="Physics")
 
     as_admin.post(f"/reviews/calls/{call.id}/conflicts/detect")
@@ -205,8 +173,8 @@ def test_detect_then_dismiss_then_detect_finds_nothing_new(as_admin, admin, audi
 
 
 def test_dismissal_without_a_reason_is_refused(as_admin, admin):
-    call = in_review_call()
-    submitted(call, department="Physics")
+    call = call_in_review()
+    proposal_under_review(call, department="Physics")
     pooled(call, admin, department="Physics")
     [conflict] = services.detect_conflicts(call, actor=admin)
     db.session.commit()
@@ -222,8 +190,8 @@ def test_dismissal_without_a_reason_is_refused(as_admin, admin):
 
 
 def test_assigning_a_pool_reviewer_is_audited(as_admin, admin, audit_log, outbox):
-    call = in_review_call()
-    proposal = submitted(call)
+    call = call_in_review()
+    proposal = proposal_under_review(call)
     user = pooled(call, admin)
 
     response = as_admin.post(
@@ -240,8 +208,8 @@ def test_assigning_a_pool_reviewer_is_audited(as_admin, admin, audit_log, outbox
 
 
 def test_a_forged_assignment_onto_a_conflict_is_refused(as_admin, admin, audit_log):
-    call = in_review_call()
-    proposal = submitted(call)
+    call = call_in_review()
+    proposal = proposal_under_review(call)
     user = pooled(call, admin)
     services.declare_conflict(
         proposal,
@@ -267,8 +235,8 @@ def test_a_forged_assignment_onto_a_conflict_is_refused(as_admin, admin, audit_l
 
 
 def test_assigning_someone_outside_the_pool_is_refused(as_admin):
-    call = in_review_call()
-    proposal = submitted(call)
+    call = call_in_review()
+    proposal = proposal_under_review(call)
     outsider = reviewer()
 
     as_admin.post(
@@ -281,12 +249,12 @@ def test_assigning_someone_outside_the_pool_is_refused(as_admin):
 
 
 def test_assigning_a_proposal_of_another_call_is_not_found(as_admin, admin):
-    call, other = in_review_call(), in_review_call()
+    call, other = call_in_review(), call_in_review()
     user = pooled(call, admin)
 
     response = as_admin.post(
         f"/reviews/calls/{call.id}/assignments",
-        data={"proposal_id": submitted(other).id, "reviewer_id": user.id},
+        data={"proposal_id": proposal_under_review(other).id, "reviewer_id": user.id},
     )
 
     assert response.status_code == 404
@@ -294,10 +262,10 @@ def test_assigning_a_proposal_of_another_call_is_not_found(as_admin, admin):
 
 
 def _assignment_world(admin, proposals: int):
-    call = in_review_call()
+    call = call_in_review()
     users = [pooled(call, admin) for _ in range(3)]
     for number in range(proposals):
-        proposal = submitted(call)
+        proposal = proposal_under_review(call)
         services.assign_reviewer(proposal, users[number % 3], actor=admin)
         services.declare_conflict(
             proposal, users[(number + 1) % 3], actor=admin, source=ConflictSource.SAME_PERSON
@@ -323,8 +291,12 @@ def test_pages_run_the_same_queries_for_1_or_30_proposals(as_admin, admin, count
 
 
 def test_progress_shows_scores_disagreement_shortfall_and_overdue(as_admin, admin, app):
-    call = in_review_call(reviews_per_proposal=2)
-    split, agreed, short = submitted(call), submitted(call), submitted(call)
+    call = call_in_review(reviews_per_proposal=2)
+    split, agreed, short = (
+        proposal_under_review(call),
+        proposal_under_review(call),
+        proposal_under_review(call),
+    )
     high, middle, late = pooled(call, admin), pooled(call, admin), pooled(call, admin)
     review(services.assign_reviewer(split, high, actor=admin), high, 5, 5)  # 100
     review(services.assign_reviewer(split, middle, actor=admin), middle, 3, 3)  # 50
@@ -363,8 +335,8 @@ def test_progress_shows_scores_disagreement_shortfall_and_overdue(as_admin, admi
 
 
 def test_the_disagreement_spread_is_a_setting(as_admin, admin, app, monkeypatch):
-    call = in_review_call(reviews_per_proposal=2)
-    proposal = submitted(call)
+    call = call_in_review(reviews_per_proposal=2)
+    proposal = proposal_under_review(call)
     high, middle = pooled(call, admin), pooled(call, admin)
     review(services.assign_reviewer(proposal, high, actor=admin), high, 5, 5)
     review(services.assign_reviewer(proposal, middle, actor=admin), middle, 3, 3)
@@ -377,7 +349,7 @@ def test_the_disagreement_spread_is_a_setting(as_admin, admin, app, monkeypatch)
 
 
 def test_the_call_page_links_to_the_review_pages(as_admin):
-    call = in_review_call()
+    call = call_in_review()
 
     page = as_admin.get(f"/calls/{call.id}/admin").get_data(as_text=True)
 

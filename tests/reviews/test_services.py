@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DatabaseError
 
 from app import clock
-from app.calls.models import CallState, Criterion
+from app.calls.models import Criterion
 from app.errors import ConflictError, DeadlineError, ValidationError, WorkflowError
 from app.extensions import db
 from app.reviews import services
@@ -21,7 +21,8 @@ from app.reviews.models import (
     Recommendation,
 )
 from app.reviews.scoring import summarize, weighted_total
-from tests.factories import CallFactory, OrganizationFactory, ProposalFactory, UserFactory
+from tests.factories import OrganizationFactory, UserFactory
+from tests.reviews.helpers import call_in_review, proposal_under_review, reviewer
 
 NOW = datetime(2026, 4, 1, 15, 0, tzinfo=UTC)
 
@@ -36,48 +37,14 @@ def admin():
     return UserFactory(admin=True)
 
 
-def in_review_call(**values):
-    return CallFactory(
-        state=CallState.IN_REVIEW,
-        opens_at=NOW - timedelta(days=60),
-        closes_at=NOW - timedelta(days=10),
-        review_deadline=NOW + timedelta(days=20),
-        **values,
-    )
-
-
-_references = iter(range(1, 10_000))
-
-
-def submitted(call, **values):
-    """Return a proposal of the call that was submitted and is now under review."""
-    from app.proposals.models import ProposalState
-
-    defaults = {
-        "submitted_at": NOW - timedelta(days=11),
-        "first_submitted_at": NOW - timedelta(days=11),
-        "reference": f"AIM-2026-{next(_references):03d}",
-        "state": ProposalState.UNDER_REVIEW,
-    }
-    return ProposalFactory(call=call, complete=True, budget=["1000"], **(defaults | values))
-
-
-def reviewer(**profile):
-    user = UserFactory(reviewer=True)
-    if profile:
-        services.update_profile(user, actor=user, **profile)
-        db.session.commit()
-    return user
-
-
 # Conflicts
 
 
 def test_each_automatic_rule_finds_its_conflict(admin):
-    call = in_review_call()
+    call = call_in_review()
     sponsor = OrganizationFactory(name="GE Vernova")
     applicant = UserFactory(researcher=True, roles_given=("researcher", "reviewer"))
-    proposal = submitted(call, applicant=applicant, department="Mechanical Engineering")
+    proposal = proposal_under_review(call, applicant=applicant, department="Mechanical Engineering")
     proposal.sponsors = [sponsor]
     from app.proposals.models import CoInvestigator
 
@@ -102,8 +69,8 @@ def test_each_automatic_rule_finds_its_conflict(admin):
 
 
 def test_a_dismissed_suggestion_does_not_return(admin, audit_log):
-    call = in_review_call()
-    proposal = submitted(call, department="Physics")
+    call = call_in_review()
+    proposal = proposal_under_review(call, department="Physics")
     physicist = reviewer(department="Physics")
     services.add_to_pool(call, physicist, actor=admin)
     [conflict] = services.detect_conflicts(call, actor=admin)
@@ -118,8 +85,8 @@ def test_a_dismissed_suggestion_does_not_return(admin, audit_log):
 
 
 def test_dismissal_needs_a_reason(admin):
-    call = in_review_call()
-    submitted(call, department="Physics")
+    call = call_in_review()
+    proposal_under_review(call, department="Physics")
     services.add_to_pool(call, reviewer(department="Physics"), actor=admin)
     [conflict] = services.detect_conflicts(call, actor=admin)
 
@@ -129,8 +96,8 @@ def test_dismissal_needs_a_reason(admin):
 
 
 def test_assignment_onto_a_conflict_is_refused_by_the_service(admin):
-    call = in_review_call()
-    proposal = submitted(call)
+    call = call_in_review()
+    proposal = proposal_under_review(call)
     user = reviewer()
     services.declare_conflict(
         proposal,
@@ -146,8 +113,8 @@ def test_assignment_onto_a_conflict_is_refused_by_the_service(admin):
 
 
 def test_assignment_onto_a_conflict_is_refused_by_the_database(admin):
-    call = in_review_call()
-    proposal = submitted(call)
+    call = call_in_review()
+    proposal = proposal_under_review(call)
     user = reviewer()
     db.session.add(
         Conflict(
@@ -163,8 +130,8 @@ def test_assignment_onto_a_conflict_is_refused_by_the_database(admin):
 
 
 def test_declaring_a_conflict_on_an_assignment_declines_it(admin):
-    call = in_review_call()
-    proposal = submitted(call)
+    call = call_in_review()
+    proposal = proposal_under_review(call)
     user = reviewer()
     assignment = services.assign_reviewer(proposal, user, actor=admin)
 
@@ -183,8 +150,8 @@ def scores_for(call, *values):
 
 
 def test_a_review_is_drafted_then_submitted_with_its_weighted_total(admin, audit_log):
-    call = in_review_call()
-    proposal = submitted(call)
+    call = call_in_review()
+    proposal = proposal_under_review(call)
     user = reviewer()
     assignment = services.assign_reviewer(proposal, user, actor=admin)
 
@@ -213,9 +180,9 @@ def test_a_review_is_drafted_then_submitted_with_its_weighted_total(admin, audit
 
 
 def test_a_submitted_review_is_edited_until_the_deadline_with_history(admin, monkeypatch):
-    call = in_review_call()
+    call = call_in_review()
     user = reviewer()
-    assignment = services.assign_reviewer(submitted(call), user, actor=admin)
+    assignment = services.assign_reviewer(proposal_under_review(call), user, actor=admin)
     values = services.ReviewValues(
         scores=scores_for(call, 3, 3), recommendation=Recommendation.FUND_IF_POSSIBLE, confidence=3
     )
@@ -235,17 +202,17 @@ def test_a_submitted_review_is_edited_until_the_deadline_with_history(admin, mon
 
 
 def test_a_reviewer_cannot_review_what_is_not_theirs(admin):
-    call = in_review_call()
-    assignment = services.assign_reviewer(submitted(call), reviewer(), actor=admin)
+    call = call_in_review()
+    assignment = services.assign_reviewer(proposal_under_review(call), reviewer(), actor=admin)
 
     with pytest.raises(WorkflowError):
         services.save_review(assignment, services.ReviewValues(scores={}), actor=reviewer())
 
 
 def test_a_score_off_the_scale_is_refused(admin):
-    call = in_review_call()
+    call = call_in_review()
     user = reviewer()
-    assignment = services.assign_reviewer(submitted(call), user, actor=admin)
+    assignment = services.assign_reviewer(proposal_under_review(call), user, actor=admin)
 
     with pytest.raises(ValidationError, match="score from 1 to 5") as error:
         services.save_review(
@@ -259,9 +226,9 @@ def test_rubric_freezes_once_a_review_is_submitted(admin):
     from app.calls import services as call_services
     from app.calls.queries import rubric_is_frozen
 
-    call = in_review_call()
+    call = call_in_review()
     user = reviewer()
-    assignment = services.assign_reviewer(submitted(call), user, actor=admin)
+    assignment = services.assign_reviewer(proposal_under_review(call), user, actor=admin)
     assert not rubric_is_frozen(call)
     services.save_review(
         assignment,
