@@ -165,6 +165,11 @@ class Proposal(TimestampMixin, db.Model):
     versions: Mapped[list["ProposalVersion"]] = relationship(
         back_populates="proposal", order_by="ProposalVersion.number"
     )
+    declared_conflicts: Mapped[list["DeclaredConflict"]] = relationship(
+        back_populates="proposal",
+        order_by="DeclaredConflict.position",
+        cascade="all, delete-orphan",
+    )
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -220,6 +225,38 @@ class CoInvestigator(db.Model):
     proposal: Mapped[Proposal] = relationship(back_populates="co_investigators")
 
     __table_args__ = (sa.UniqueConstraint("proposal_id", "email"),)
+
+
+class DeclaredConflict(db.Model):
+    """Someone the applicant says should not review the proposal: a person or a member
+    organization the team has a relationship with (shown to administrators, never to reviewers).
+    """
+
+    __tablename__ = "declared_conflicts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("proposals.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    person_name: Mapped[str | None] = mapped_column(sa.String(200))
+    person_email: Mapped[str | None] = mapped_column(sa.String(254))
+    organization_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    proposal: Mapped[Proposal] = relationship(back_populates="declared_conflicts")
+    organization: Mapped[Organization | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(person_name IS NULL) <> (organization_id IS NULL)", name="person_or_organization"
+        ),
+        sa.CheckConstraint(
+            "person_email IS NULL OR person_name IS NOT NULL", name="email_with_name"
+        ),
+    )
 
 
 class BudgetLine(db.Model):

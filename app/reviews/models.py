@@ -25,6 +25,7 @@ class ConflictSource(StrEnum):
     CO_INVESTIGATOR = "co_investigator"
     SAME_DEPARTMENT = "same_department"
     SPONSOR_ORGANIZATION = "sponsor_organization"
+    DECLARED_RELATIONSHIP = "declared_relationship"
 
     @property
     def label(self) -> str:
@@ -36,6 +37,8 @@ class ConflictSource(StrEnum):
             "co_investigator": "The reviewer is a co-investigator",
             "same_department": "Same department as the team",
             "sponsor_organization": "Reviewer's organization is a preferred sponsor",
+            "declared_relationship": "The team declared a relationship with the reviewer's "
+            "organization",
         }[self.value]
 
 
@@ -186,6 +189,51 @@ class Assignment(TimestampMixin, db.Model):
         sa.UniqueConstraint("proposal_id", "reviewer_id"),
         sa.CheckConstraint(
             "(state = 'declined') = (declined_at IS NOT NULL)", name="declined_at_iff_declined"
+        ),
+    )
+
+
+class PlanState(StrEnum):
+    """An automatic assignment is previewed, then deployed or discarded."""
+
+    PROPOSED = "proposed"
+    DEPLOYED = "deployed"
+    DISCARDED = "discarded"
+
+
+class AssignmentPlan(db.Model):
+    """An automatic assignment computed for a call, kept for preview until decided.
+
+    `result` holds the solver's answer (pairs with affinities, loads, figures, shortfalls);
+    `fingerprint` digests the call's assignments, pool and conflicts when it was computed, so
+    a plan made stale by later changes is refused at deployment rather than half applied.
+    """
+
+    __tablename__ = "assignment_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(sa.ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    state: Mapped[PlanState] = mapped_column(
+        enum_column(PlanState, "plan_state"), default=PlanState.PROPOSED
+    )
+    options: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    result: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    fingerprint: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+
+    call: Mapped[Call] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(state = 'proposed') = (decided_at IS NULL)", name="decided_at_iff_decided"
         ),
     )
 
