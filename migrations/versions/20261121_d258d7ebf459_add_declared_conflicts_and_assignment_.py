@@ -9,7 +9,6 @@ Create Date: 2026-11-21 18:56:38.183785
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = "d258d7ebf459"
 down_revision = "ce1fc8de444a"
