@@ -1,10 +1,12 @@
-"""Create and empty test databases on SQLite or PostgreSQL."""
+"""Create and empty test databases on SQLite or PostgreSQL; snapshot one's rows."""
 
 import os
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
+
+from app.extensions import db
 
 
 def test_database_url(tmp_dir: Path, name: str) -> str:
@@ -43,3 +45,12 @@ def recreate_database(url: str) -> None:
         connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{parsed.database}"')
         connection.exec_driver_sql(f'CREATE DATABASE "{parsed.database}"')
     admin.dispose()
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    """Return every row of every table, to prove a refused request changed nothing."""
+    tables = {}
+    for table in db.metadata.sorted_tables:
+        rows = db.session.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
+        tables[table.name] = [tuple(row) for row in rows]
+    return tables

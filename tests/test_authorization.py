@@ -5,12 +5,12 @@ registered in the app but listed nowhere fails `test_every_route_is_in_the_matri
 """
 
 import pytest
-import sqlalchemy as sa
 
 from app.extensions import db
 from tests import core_routes
 from tests.authz import HOME, LOGIN, ROLES
 from tests.calls import routes as call_routes
+from tests.dbutil import snapshot
 from tests.factories import UserFactory
 from tests.members import dashboard_routes as member_dashboard_routes
 from tests.members import routes as member_routes
@@ -35,15 +35,6 @@ FEATURES = [
 ]
 ROUTES = [route for feature in FEATURES for route in feature.ROUTES]
 IGNORED_ENDPOINTS = {"static", "bootstrap.static"}
-
-
-def snapshot() -> dict[str, list[tuple]]:
-    """Return every row of every table, to prove a refused request changed nothing."""
-    tables = {}
-    for table in db.metadata.sorted_tables:
-        rows = db.session.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
-        tables[table.name] = [tuple(row) for row in rows]
-    return tables
 
 
 @pytest.fixture

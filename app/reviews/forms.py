@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.calls.models import Criterion
-from app.forms import choices
+from app.forms import MultiCheckboxField, choices
 from app.reviews.models import Recommendation
 
 
@@ -109,3 +109,14 @@ class ProfileForm(FlaskForm):
         ],
     )
     submit = SubmitField("Save profile")
+
+
+class CallConflictsForm(FlaskForm):
+    """Mark the proposals of a call one has a conflict with, from their titles alone."""
+
+    proposal_ids = MultiCheckboxField("Proposals you have a conflict with", coerce=int)
+    explanation = StringField(
+        "What is the conflict? (optional)",
+        validators=[Length(max=2000)],
+        description="For the program office; the applicants never see it.",
+    )

@@ -9,19 +9,29 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from app import clock
 from app.auth.models import Role
-from app.calls.models import Call, CallState, ReviewVisibility
+from app.calls.models import Call
 from app.errors import DomainError, ValidationError
 from app.extensions import db
 from app.forms import EmptyForm
 from app.proposals import services as proposal_services
 from app.proposals.display import live_content
 from app.proposals.models import Proposal
-from app.reviews import bp, services
-from app.reviews.forms import ConflictForm, DeclineForm, ProfileForm, review_form, score_field_name
+from app.reviews import bp, policy, services
+from app.reviews.forms import (
+    CallConflictsForm,
+    ConflictForm,
+    DeclineForm,
+    ProfileForm,
+    review_form,
+    score_field_name,
+)
 from app.reviews.models import (
     Assignment,
     AssignmentState,
+    CallReviewer,
+    Conflict,
     ConflictSource,
+    ConflictStatus,
     Recommendation,
     Review,
     ReviewScore,
@@ -71,9 +81,19 @@ def dashboard():
         (call, [(assignment, _status(assignment)) for assignment in rows])
         for call, rows in groupby(assignments, key=lambda a: a.proposal.call)
     ]
+    pool_calls = db.session.scalars(
+        sa.select(Call)
+        .join(CallReviewer, CallReviewer.call_id == Call.id)
+        .where(
+            CallReviewer.user_id == current_user.id,
+            Call.state.in_(policy.REVIEWING_CALL_STATES),
+        )
+        .order_by(Call.review_deadline.desc(), Call.id.desc())
+    ).all()
     return render_template(
         "reviews/dashboard.html",
         groups=groups,
+        pool_calls=pool_calls,
         conflict_form=ConflictForm(formdata=None),
         empty_form=EmptyForm(),
     )
@@ -83,34 +103,14 @@ def dashboard():
 
 
 def _own_assignment(assignment_id: int) -> Assignment:
-    """Load an assignment the signed-in reviewer holds and may see, or answer 404.
+    """Load an assignment the signed-in reviewer may open, or answer 404.
 
     Nobody else learns it exists (administrators use their own pages); neither does a
     reviewer who declined it or has a confirmed conflict with its proposal.
     """
     assignment = get_or_404(Assignment, assignment_id)
-    require_visible(
-        assignment.reviewer_id == current_user.id
-        and assignment.state != AssignmentState.DECLINED
-        and services.confirmed_conflict(assignment.proposal_id, current_user.id) is None
-    )
+    require_visible(policy.can_open_assignment(current_user, assignment))
     return assignment
-
-
-def _deadline(assignment: Assignment):
-    return assignment.due_at or assignment.proposal.call.review_deadline
-
-
-def _editable(assignment: Assignment) -> bool:
-    """Say whether the reviewer may still change the review (the service has the last word)."""
-    if assignment.proposal.call.state not in (CallState.CLOSED, CallState.IN_REVIEW):
-        return False
-    deadline = _deadline(assignment)
-    return not (
-        assignment.state == AssignmentState.SUBMITTED
-        and deadline is not None
-        and clock.now() > deadline
-    )
 
 
 def _form_for(assignment: Assignment, *, from_request: bool):
@@ -158,10 +158,7 @@ def _show_problems(form, error: DomainError) -> None:
 def _other_reviews(assignment: Assignment) -> list[Review] | None:
     """Return the other submitted reviews the call lets this reviewer see, or None if none may
     be shown yet."""
-    visibility = assignment.proposal.call.review_visibility
-    if visibility == ReviewVisibility.NEVER:
-        return None
-    if visibility == ReviewVisibility.AFTER_OWN and assignment.state != AssignmentState.SUBMITTED:
+    if not policy.can_see_other_reviews(assignment):
         return None
     return db.session.scalars(
         sa.select(Review)
@@ -188,8 +185,8 @@ def _render_review(assignment: Assignment, form):
         attachment=proposal.current_attachment,
         review=assignment.review,
         form=form,
-        editable=_editable(assignment),
-        deadline=_deadline(assignment),
+        editable=policy.can_change_review(assignment, clock.now()),
+        deadline=policy.review_deadline(assignment),
         others=_other_reviews(assignment),
         decline_form=DeclineForm(formdata=None),
     )
@@ -270,18 +267,11 @@ def attachment(assignment_id: int):
     )
 
 
-def _pending_assignment(assignment_id: int) -> Assignment:
-    """Load one of the reviewer's own assignments for a decline or a conflict, or 404."""
-    assignment = get_or_404(Assignment, assignment_id)
-    require_visible(assignment.reviewer_id == current_user.id)
-    return assignment
-
-
 @bp.route("/assignments/<int:assignment_id>/decline", methods=["POST"])
 @login_required
 def decline(assignment_id: int):
     """Turn down an assignment, with a reason."""
-    assignment = _pending_assignment(assignment_id)
+    assignment = _own_assignment(assignment_id)
     form = DeclineForm()
     if not form.validate_on_submit():
         flash("Say why you decline.", "danger")
@@ -300,7 +290,7 @@ def decline(assignment_id: int):
 @login_required
 def declare_conflict(assignment_id: int):
     """Declare a conflict with an assigned proposal; the assignment is declined with it."""
-    assignment = _pending_assignment(assignment_id)
+    assignment = _own_assignment(assignment_id)
     form = ConflictForm()
     if form.validate_on_submit():
         try:
@@ -321,6 +311,104 @@ def declare_conflict(assignment_id: int):
                 "success",
             )
     return redirect(url_for("reviews.dashboard"))
+
+
+# Conflicts from a call's titles
+
+
+def _call_titles(call: Call) -> list[Proposal]:
+    return list(
+        db.session.scalars(
+            sa.select(Proposal)
+            .where(Proposal.call_id == call.id, Proposal.state.in_(services.REVIEWABLE_STATES))
+            .order_by(Proposal.reference)
+        )
+    )
+
+
+def _declared_ids(call: Call) -> dict[int, Conflict]:
+    return {
+        conflict.proposal_id: conflict
+        for conflict in db.session.scalars(
+            sa.select(Conflict)
+            .join(Conflict.proposal)
+            .where(
+                Proposal.call_id == call.id,
+                Conflict.reviewer_id == current_user.id,
+                Conflict.status == ConflictStatus.CONFIRMED,
+            )
+        )
+    }
+
+
+def _render_call_conflicts(call: Call, form: CallConflictsForm, status: int = 200):
+    proposals = _call_titles(call)
+    declared = _declared_ids(call)
+    form.proposal_ids.choices = [
+        (proposal.id, proposal.display_title)
+        for proposal in proposals
+        if proposal.id not in declared
+    ]
+    return (
+        render_template(
+            "reviews/call_conflicts.html",
+            call=call,
+            proposals=proposals,
+            declared=declared,
+            form=form,
+        ),
+        status,
+    )
+
+
+@bp.route("/calls/<int:call_id>/declare")
+@reviewer_required
+def call_conflicts(call_id: int):
+    """List the call's proposal titles, and nothing else, for the reviewer to mark conflicts."""
+    call = get_or_404(Call, call_id)
+    require_visible(policy.can_declare_call_conflicts(current_user, call))
+    return _render_call_conflicts(call, CallConflictsForm(formdata=None))
+
+
+@bp.route("/calls/<int:call_id>/declare", methods=["POST"])
+@reviewer_required
+def declare_call_conflicts(call_id: int):
+    """Record a conflict with each proposal marked; an open assignment of one is declined."""
+    call = get_or_404(Call, call_id)
+    require_visible(policy.can_declare_call_conflicts(current_user, call))
+    form = CallConflictsForm()
+    form.proposal_ids.choices = [(proposal.id, "") for proposal in _call_titles(call)]
+    if not form.validate_on_submit():
+        return _render_call_conflicts(call, form, 400)
+    if not form.proposal_ids.data:
+        form_error(form, ValidationError("Mark at least one proposal.", field="proposal_ids"))
+        return _render_call_conflicts(call, form, 400)
+    proposals = db.session.scalars(
+        sa.select(Proposal).where(Proposal.id.in_(form.proposal_ids.data))
+    ).all()
+    for proposal in proposals:
+        try:
+            services.declare_conflict(
+                proposal,
+                current_user,
+                actor=current_user,
+                source=ConflictSource.REVIEWER_DECLARED,
+                explanation=form.explanation.data or "",
+            )
+        except DomainError as error:
+            db.session.rollback()  # all or nothing: none of the marks is kept
+            message = f"{proposal.reference}: {error.message}"
+            form_error(form, ValidationError(message, field="proposal_ids"))
+            return _render_call_conflicts(call, form, 400)
+    db.session.commit()
+    count = len(proposals)
+    flash(
+        f"Your conflict{'' if count == 1 else 's'} with {count} proposal"
+        f"{'' if count == 1 else 's'} {'is' if count == 1 else 'are'} recorded. You will not be "
+        "assigned them, and any open assignment of them is declined.",
+        "success",
+    )
+    return redirect(url_for("reviews.call_conflicts", call_id=call.id))
 
 
 # Profile

@@ -5,6 +5,7 @@ The dashboard and profile are for reviewers; an assignment's pages answer only i
 reviews on their own pages and never read a review page as if they were its reviewer.
 """
 
+from app.reviews import services
 from tests.authz import LOGIN, Route, everyone
 from tests.reviews.helpers import assign, call_in_review, proposal_under_review
 
@@ -17,6 +18,12 @@ def reviewers_only(status) -> dict:
 def assigned_only(status) -> dict:
     """The assigned reviewer gets `status`; everyone else a 404; anonymous goes to sign in."""
     return everyone(404, anonymous=LOGIN) | {"reviewer": status}
+
+
+def pool_only(status) -> dict:
+    """The call's pool reviewer gets `status`; other signed-in users 403 (they are not
+    reviewers); anonymous goes to sign in."""
+    return reviewers_only(status)
 
 
 ROUTES = [
@@ -61,6 +68,15 @@ ROUTES = [
         {"reason": "Travelling all month"},
         changes=True,
     ),
+    Route("reviews.call_conflicts", "GET", "/reviews/calls/{rvr_call}/declare", pool_only(200)),
+    Route(
+        "reviews.declare_call_conflicts",
+        "POST",
+        "/reviews/calls/{rvr_call}/declare",
+        pool_only(302),
+        {"proposal_ids": "{rvr_other_proposal}", "explanation": "My former student"},
+        changes=True,
+    ),
     Route(
         "reviews.declare_conflict",
         "POST",
@@ -73,7 +89,11 @@ ROUTES = [
 
 
 def arrange(people) -> dict[str, int]:
-    """Assign the matrix's reviewer a proposal (with a PDF) in a call in review."""
-    proposal = proposal_under_review(call_in_review(), filename="plan.pdf")
+    """Assign the matrix's reviewer, in the pool of a call in review, one of its proposals
+    (with a PDF); another proposal is left for conflict declarations."""
+    call = call_in_review()
+    services.add_to_pool(call, people["reviewer"], actor=people["admin"])
+    proposal = proposal_under_review(call, filename="plan.pdf")
+    other = proposal_under_review(call)
     assignment = assign(proposal, people["reviewer"], admin=people["admin"])
-    return {"rvr_assignment": assignment.id}
+    return {"rvr_assignment": assignment.id, "rvr_call": call.id, "rvr_other_proposal": other.id}
