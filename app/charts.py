@@ -1,6 +1,8 @@
 """Charts drawn on the server as SVG: no script, no inline style, so the CSP stays strict."""
 
+import math
 from collections.abc import Callable, Sequence
+from datetime import date
 from decimal import Decimal
 from itertools import count
 
@@ -72,3 +74,130 @@ def bar_chart(
 def _shorten(label: str, limit: int = 26) -> str:
     # The label column has a fixed width; the table below carries the full text.
     return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+DAY_CHART_WIDTH = 560
+DAY_CHART_HEIGHT = 250
+# The plot sits inside these margins: counts on the left, dates and the legend below,
+# marker labels above.
+PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 48, 16, 36, 60
+MARKER_ROW = 13  # marker labels take turns on two rows, so neighbours do not overlap
+# Gridlines: at most this many steps of 1, 2 or 5 times a power of ten.
+MAX_TICKS = 4
+
+
+def day_chart(
+    days: Sequence[date],
+    series: Sequence[tuple[str, Sequence[Number]]],
+    *,
+    title: str,
+    markers: Sequence[tuple[date, str]] = (),
+) -> Markup:
+    """Return an SVG of figures per day drawn as steps, one line per (name, values).
+
+    Values follow `days` from the first and may stop early (a figure not known yet, such as
+    after today). The first series is the solid line, the others dashed. Each marker draws a
+    labelled vertical line at the end of its day (a deadline, today) when the day is on the
+    chart. Like `bar_chart`, the SVG names itself with `title` and says a table nearby has the
+    numbers; its description gives each series' last value and day.
+    """
+    chart_id = f"chart-{next(_ids)}"
+    parts = [
+        f'<svg class="day-chart" xmlns="http://www.w3.org/2000/svg" role="img" '
+        f'viewBox="0 0 {DAY_CHART_WIDTH} {DAY_CHART_HEIGHT}" preserveAspectRatio="xMinYMin meet" '
+        f'aria-labelledby="{chart_id}-title" aria-describedby="{chart_id}-desc">',
+        f'<title id="{chart_id}-title">{escape(title)} (the table below has the numbers)</title>',
+    ]
+    latest = [
+        f"{name}: {count_text(values[-1])} on {_day_text(days[len(values) - 1])}"
+        for name, values in series
+        if values and len(values) <= len(days)
+    ]
+    parts.append(f'<desc id="{chart_id}-desc">{escape("; ".join(latest))}</desc>')
+    if not days:
+        parts.append('<text class="chart-label" x="0" y="18">Nothing yet.</text></svg>')
+        return Markup("".join(parts))
+
+    plot_width = DAY_CHART_WIDTH - PLOT_LEFT - PLOT_RIGHT
+    plot_bottom = DAY_CHART_HEIGHT - PLOT_BOTTOM
+    band = plot_width / len(days)
+    ticks = _ticks(max((float(v) for _, values in series for v in values), default=0.0))
+
+    def x(index: float) -> float:
+        return round(PLOT_LEFT + index * band, 1)
+
+    def y(value: Number) -> float:
+        return round(plot_bottom - float(value) / ticks[-1] * (plot_bottom - PLOT_TOP), 1)
+
+    for tick in ticks:
+        parts.append(
+            f'<line class="chart-grid" x1="{PLOT_LEFT}" y1="{y(tick)}" '
+            f'x2="{DAY_CHART_WIDTH - PLOT_RIGHT}" y2="{y(tick)}" stroke="currentColor" '
+            f'stroke-opacity="0.15"></line>'
+            f'<text class="chart-label" x="{PLOT_LEFT - 6}" y="{y(tick)}" text-anchor="end" '
+            f'dominant-baseline="central">{count_text(tick)}</text>'
+        )
+    first_label = _day_text(days[0])
+    parts.append(
+        f'<text class="chart-label" x="{PLOT_LEFT}" y="{plot_bottom + 16}">{first_label}</text>'
+    )
+    if len(days) > 1:
+        parts.append(
+            f'<text class="chart-label" x="{DAY_CHART_WIDTH - PLOT_RIGHT}" y="{plot_bottom + 16}" '
+            f'text-anchor="end">{_day_text(days[-1])}</text>'
+        )
+    position = {day: index for index, day in enumerate(days)}
+    for row, (day, label) in enumerate(markers):
+        if day not in position:
+            continue
+        top = PLOT_TOP - 8 - MARKER_ROW * (row % 2)
+        middle = x(position[day] + 1)  # the end of the day: figures are counted by then
+        anchor = "end" if middle > DAY_CHART_WIDTH * 0.7 else "start"
+        shift = -4 if anchor == "end" else 4
+        parts.append(
+            f'<g class="chart-marker"><line x1="{middle}" y1="{top + 4}" x2="{middle}" '
+            f'y2="{plot_bottom}" stroke="currentColor" stroke-dasharray="2 3"></line>'
+            f'<text class="chart-label" x="{middle + shift}" y="{top}" '
+            f'text-anchor="{anchor}">{escape(label)} {_day_text(day)}</text></g>'
+        )
+    for number, (_, values) in enumerate(series):
+        if not values:
+            continue
+        steps = [f"M {x(0)} {y(values[0])} H {x(1)}"]
+        steps += [f"V {y(value)} H {x(index + 1)}" for index, value in enumerate(values) if index]
+        parts.append(
+            f'<path class="chart-line chart-line-{number}" d="{" ".join(steps)}" fill="none" '
+            f'stroke="currentColor" {_line_look(number)}></path>'
+        )
+    legend_y = DAY_CHART_HEIGHT - 14
+    left = PLOT_LEFT
+    for number, (name, _) in enumerate(series):
+        parts.append(
+            f'<g class="chart-legend"><line class="chart-line chart-line-{number}" x1="{left}" '
+            f'y1="{legend_y}" x2="{left + 24}" y2="{legend_y}" stroke="currentColor" '
+            f'{_line_look(number)}></line><text class="chart-label" x="{left + 30}" '
+            f'y="{legend_y}" dominant-baseline="central">{escape(name)}</text></g>'
+        )
+        left += 30 + 7 * len(name) + 24
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _line_look(number: int) -> str:
+    # Told apart by more than colour: the first line is solid and heavier, the others dashed.
+    return 'stroke-width="2.5"' if number == 0 else 'stroke-width="1.5" stroke-dasharray="6 4"'
+
+
+def _ticks(largest: float) -> list[int]:
+    """Return the gridline values: 0 up to a round number at or above `largest`."""
+    for magnitude in count():
+        for base in (1, 2, 5):
+            step = base * 10**magnitude
+            if largest <= step * MAX_TICKS:
+                top = max(math.ceil(largest / step), 1) * step
+                return list(range(0, top + 1, step))
+    raise AssertionError("unreachable")  # count() never ends
+
+
+def _day_text(day: date) -> str:
+    return f"{day.day} {day:%b}"

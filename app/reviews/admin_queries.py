@@ -3,10 +3,13 @@
 Each function runs a fixed number of queries whatever the size of the call.
 """
 
-from collections import defaultdict
+import math
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import Decimal
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from itertools import accumulate
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -26,6 +29,8 @@ from app.reviews.models import (
 )
 from app.reviews.scoring import ScoreSummary, summarize
 from app.reviews.services import REVIEWABLE_STATES
+
+UTC_ZONE = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True)
@@ -178,6 +183,35 @@ class Overdue:
     days: int
 
 
+@dataclass(frozen=True)
+class Completion:
+    """Reviews submitted against active assignments, cumulated day by day in one time zone.
+
+    `days` runs from the day of the first assignment to today; `submitted[i]` and
+    `assigned[i]` are the counts at the end of `days[i]`. `axis` goes on to the review
+    deadline when that is still ahead, so the chart shows the time left.
+    """
+
+    days: list[date]
+    submitted: list[int]
+    assigned: list[int]
+    today: date
+    deadline: date | None
+
+    @property
+    def axis(self) -> list[date]:
+        """Return the chart's days: the figures' days, then on to the deadline if ahead."""
+        if not self.days or self.deadline is None or self.deadline <= self.days[-1]:
+            return self.days
+        extra = (self.deadline - self.days[-1]).days
+        return self.days + [self.days[-1] + timedelta(days=n) for n in range(1, extra + 1)]
+
+    @property
+    def rows(self) -> list[tuple[date, int, int]]:
+        """Return (day, submitted, assigned) per day, latest first, for the table."""
+        return list(zip(self.days, self.submitted, self.assigned, strict=True))[::-1]
+
+
 @dataclass
 class Progress:
     """The review of a whole call, in numbers."""
@@ -186,6 +220,24 @@ class Progress:
     overdue: list[Overdue]
     assignments: int = 0
     submitted: int = 0
+    completion: Completion | None = None
+
+    @property
+    def percent_submitted(self) -> int | None:
+        """Return the share of assignments submitted, in whole percent (None with none).
+
+        Rounded, except that 100 means every review is in and 0 that none is.
+        """
+        if not self.assignments:
+            return None
+        percent = int(
+            (Decimal(100 * self.submitted) / self.assignments).quantize(
+                Decimal(1), rounding=ROUND_HALF_UP
+            )
+        )
+        if self.submitted < self.assignments:
+            percent = min(percent, 99)
+        return max(percent, 1) if self.submitted else 0
 
     @property
     def outstanding(self) -> int:
@@ -203,8 +255,11 @@ class Progress:
         return [row for row in self.proposals if row.short]
 
 
-def review_progress(call: Call, *, now: datetime, threshold: Decimal) -> Progress:
-    """Return the call's review progress, scores and overdue reviewers (two queries)."""
+def review_progress(
+    call: Call, *, now: datetime, threshold: Decimal, zone: ZoneInfo = UTC_ZONE
+) -> Progress:
+    """Return the call's review progress, scores, overdue reviewers and completion by day in
+    `zone` (four queries, three with no assignment)."""
     proposals = reviewable_proposals(call)
     rows = db.session.execute(
         sa.select(Assignment, User, Review.submitted_at, Review.weighted_total)
@@ -243,4 +298,117 @@ def review_progress(call: Call, *, now: datetime, threshold: Decimal) -> Progres
             )
         )
     progress.overdue.sort(key=lambda row: (-row.days, row.reviewer.name))
+    progress.completion = completion_by_day(call, now=now, zone=zone)
     return progress
+
+
+def _active_assignments(call: Call) -> tuple[sa.ColumnElement[bool], ...]:
+    """Return the conditions for the call's active assignments of proposals awaiting review."""
+    return (
+        Assignment.call_id == call.id,
+        Assignment.state != AssignmentState.DECLINED,
+        Proposal.state.in_(REVIEWABLE_STATES),
+    )
+
+
+def completion_by_day(call: Call, *, now: datetime, zone: ZoneInfo) -> Completion | None:
+    """Return submitted reviews against active assignments per day in `zone`, from the first
+    assignment to today; None before any assignment.
+
+    The database counts by day (two queries whatever the number of assignments). An
+    assignment counts from when it was made; a declined one not at all, as in the totals.
+    """
+    first = db.session.scalar(
+        sa.select(sa.func.min(Assignment.created_at))
+        .join(Proposal, Proposal.id == Assignment.proposal_id)
+        .where(*_active_assignments(call))
+    )
+    if first is None:
+        return None
+    assigned_day = _local_day(Assignment.created_at, zone, first, now)
+    submitted_day = _local_day(Review.submitted_at, zone, first, now)
+    events = sa.union_all(
+        sa.select(sa.literal_column("'assigned'").label("kind"), assigned_day.label("day"))
+        .join(Proposal, Proposal.id == Assignment.proposal_id)
+        .where(*_active_assignments(call)),
+        sa.select(sa.literal_column("'submitted'"), submitted_day)
+        .select_from(Review)
+        .join(Assignment, Assignment.id == Review.assignment_id)
+        .join(Proposal, Proposal.id == Assignment.proposal_id)
+        .where(*_active_assignments(call), Review.submitted_at.is_not(None)),
+    ).subquery()
+    counts: dict[str, Counter[date]] = {"assigned": Counter(), "submitted": Counter()}
+    for kind, day, number in db.session.execute(
+        sa.select(events.c.kind, events.c.day, sa.func.count()).group_by(
+            events.c.kind, events.c.day
+        )
+    ):
+        counts[kind][_as_date(day)] += number
+    today = now.astimezone(zone).date()
+    start = first.astimezone(zone).date()
+    days = [start + timedelta(days=n) for n in range((max(today, start) - start).days + 1)]
+
+    def cumulative(by_day: Counter[date]) -> list[int]:
+        before = sum(number for day, number in by_day.items() if day < start)
+        return list(accumulate((by_day[day] for day in days), initial=before))[1:]
+
+    deadline = call.review_deadline
+    return Completion(
+        days=days,
+        submitted=cumulative(counts["submitted"]),
+        assigned=cumulative(counts["assigned"]),
+        today=today,
+        deadline=deadline.astimezone(zone).date() if deadline else None,
+    )
+
+
+def _as_date(value: date | str) -> date:
+    # SQLite's date() answers text.
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _local_day(
+    column: sa.ColumnElement[datetime], zone: ZoneInfo, since: datetime, until: datetime
+) -> sa.ColumnElement:
+    """Return the day on which `column` (a UTC instant) falls in `zone`, as an SQL expression.
+
+    PostgreSQL converts with its own time-zone database. SQLite has none, so the instant is
+    shifted by the zone's UTC offset, which changes only at the few daylight-saving
+    transitions between `since` and `until` (instants outside keep the nearest offset).
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.cast(sa.func.timezone(zone.key, sa.func.timezone("UTC", column)), sa.Date)
+    periods = _offset_periods(zone, since, until)
+    shift: sa.ColumnElement = sa.literal(f"{periods[0][1]:+d} minutes")
+    if len(periods) > 1:
+        shift = sa.case(
+            *((column >= start, f"{minutes:+d} minutes") for start, minutes in periods[:0:-1]),
+            else_=f"{periods[0][1]:+d} minutes",
+        )
+    return sa.func.date(column, shift)
+
+
+def _offset_periods(zone: ZoneInfo, since: datetime, until: datetime) -> list[tuple[datetime, int]]:
+    """Return (start, UTC offset in minutes) for each stretch of one offset from `since` to
+    `until`; the first starts at `since`."""
+
+    def minutes(instant: datetime) -> int:
+        return int(instant.astimezone(zone).utcoffset().total_seconds()) // 60
+
+    periods = [(since, minutes(since))]
+    day = since
+    while day < until:
+        following = min(day + timedelta(days=1), until)
+        if minutes(following) != periods[-1][1]:
+            # Transitions fall on whole seconds: bisect whole seconds between the two days.
+            low, high = int(day.timestamp()), math.ceil(following.timestamp())
+            while high - low > 1:
+                middle = (low + high) // 2
+                if minutes(datetime.fromtimestamp(middle, UTC)) == periods[-1][1]:
+                    low = middle
+                else:
+                    high = middle
+            changed = datetime.fromtimestamp(high, UTC)
+            periods.append((changed, minutes(changed)))
+        day = following
+    return periods

@@ -9,6 +9,7 @@ from flask_login import current_user
 from app import clock
 from app.auth.models import Role, User
 from app.calls.models import Call
+from app.charts import day_chart
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm, choices
@@ -17,9 +18,12 @@ from app.reviews import admin_queries as queries
 from app.reviews import bp, services
 from app.reviews.admin_forms import AddToPoolForm, AssignForm, DismissConflictForm
 from app.reviews.models import CallReviewer, Conflict, ConflictStatus
+from app.templating import viewer_zone
 from app.web import flash_error, form_error, get_or_404, role_required
 
 admin_required = role_required(Role.ADMIN)
+
+bp.add_app_template_global(day_chart)
 
 
 # Pool
@@ -208,6 +212,8 @@ def progress(call_id: int):
     return render_template(
         "reviews/admin_progress.html",
         call=call,
-        progress=queries.review_progress(call, now=clock.now(), threshold=threshold),
+        progress=queries.review_progress(
+            call, now=clock.now(), threshold=threshold, zone=viewer_zone()
+        ),
         threshold=threshold,
     )
