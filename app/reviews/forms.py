@@ -91,15 +91,29 @@ class ConflictForm(FlaskForm):
     explanation = StringField("What is the conflict? (optional)", validators=[Length(max=2000)])
 
 
+def _optional_id(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
 class ProfileForm(FlaskForm):
-    """A reviewer's own profile: what they know and how much they can take on."""
+    """A reviewer's profile: what they know, where they work, how much they can take on."""
 
     expertise = TextAreaField(
         "Expertise keywords",
         validators=[Length(max=2000)],
         description="Comma-separated, e.g. machine learning, tribology, process control.",
     )
+    call_keywords = MultiCheckboxField(
+        "Keywords of the proposals in your calls",
+        description="Tick those you know well; they are added to your expertise.",
+    )
     department = StringField("Department", validators=[Length(max=200)])
+    organization_id = SelectField(
+        "Member organization",
+        coerce=_optional_id,
+        validators=[Optional()],
+        description="If you work for a member, proposals it sponsors are not given to you.",
+    )
     affiliation = StringField("Affiliation", validators=[Length(max=200)])
     max_load = IntegerField(
         "Most proposals you can review per call",

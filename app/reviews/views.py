@@ -3,16 +3,17 @@
 from itertools import groupby
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app import clock
-from app.auth.models import Role
+from app.auth.models import Role, User
 from app.calls.models import Call
 from app.errors import DomainError, ValidationError
 from app.extensions import db
 from app.forms import EmptyForm
+from app.members.models import Organization
 from app.proposals import services as proposal_services
 from app.proposals.display import live_content
 from app.proposals.models import Proposal
@@ -414,19 +415,70 @@ def declare_call_conflicts(call_id: int):
 # Profile
 
 
-@bp.route("/profile", methods=["GET", "POST"])
-@reviewer_required
-def profile():
-    """Let reviewers edit what they know and how much they can take on."""
-    current = services.profile_of(current_user)
+def _split_keywords(text: str) -> list[str]:
+    return [word.strip() for word in text.replace("\n", ",").split(",") if word.strip()]
+
+
+def _call_keywords(user) -> list[str]:
+    """Return the keywords of the proposals in the calls whose pool the user is in."""
+    rows = db.session.scalars(
+        sa.select(Proposal.keywords)
+        .join(CallReviewer, CallReviewer.call_id == Proposal.call_id)
+        .join(Call, Call.id == Proposal.call_id)
+        .where(
+            CallReviewer.user_id == user.id,
+            Call.state.in_(policy.REVIEWING_CALL_STATES),
+            Proposal.state.in_(services.REVIEWABLE_STATES),
+        )
+    )
+    seen: dict[str, str] = {}
+    for keywords in rows:
+        for word in _split_keywords(keywords):
+            seen.setdefault(word.lower(), word)
+    return sorted(seen.values(), key=str.lower)
+
+
+def _profile_form(user, current):
+    """Return the profile form: offered call keywords as boxes, the rest as free text."""
+    offered = _call_keywords(user)
+    offered_lower = {word.lower() for word in offered}
     form = ProfileForm(obj=current)
+    form.call_keywords.choices = [(word, word) for word in offered]
+    form.organization_id.choices = [
+        ("", "None"),
+        *(
+            (organization.id, organization.name)
+            for organization in db.session.scalars(
+                sa.select(Organization).order_by(Organization.name)
+            )
+        ),
+    ]
+    if not form.is_submitted():
+        known = _split_keywords(current.expertise)
+        form.expertise.data = ", ".join(w for w in known if w.lower() not in offered_lower)
+        form.call_keywords.data = [w for w in offered if w.lower() in {k.lower() for k in known}]
+    return form
+
+
+def _expertise(form) -> str:
+    words = _split_keywords(form.expertise.data or "") + list(form.call_keywords.data or [])
+    unique: dict[str, str] = {}
+    for word in words:
+        unique.setdefault(word.lower(), word)
+    return ", ".join(unique.values())
+
+
+def _edit_profile(user, *, template: str, done_url: str, **context):
+    current = services.profile_of(user)
+    form = _profile_form(user, current)
     if form.validate_on_submit():
         try:
             services.update_profile(
-                current_user,
+                user,
                 actor=current_user,
-                expertise=(form.expertise.data or "").strip(),
+                expertise=_expertise(form),
                 department=(form.department.data or "").strip(),
+                organization_id=form.organization_id.data,
                 affiliation=(form.affiliation.data or "").strip(),
                 max_load=form.max_load.data,
             )
@@ -434,6 +486,31 @@ def profile():
             form_error(form, error)
         else:
             db.session.commit()
-            flash("Your reviewer profile is saved.", "success")
-            return redirect(url_for("reviews.profile"))
-    return render_template("reviews/profile.html", form=form)
+            flash(f"The reviewer profile of {user.name} is saved.", "success")
+            return redirect(done_url)
+    status = 400 if form.is_submitted() else 200
+    return render_template(template, form=form, user=user, **context), status
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@reviewer_required
+def profile():
+    """Let reviewers edit what they know, where they work and how much they can take on."""
+    return _edit_profile(
+        current_user, template="reviews/profile.html", done_url=url_for("reviews.profile")
+    )
+
+
+@bp.route("/reviewers/<int:user_id>/profile", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_profile(user_id: int):
+    """Let administrators edit any reviewer's profile."""
+    user = get_or_404(User, user_id)
+    require_visible(user.has_role(Role.REVIEWER))
+    back = request.args.get("call_id", type=int)
+    done = (
+        url_for("reviews.pool", call_id=back)
+        if back
+        else url_for("users.detail", user_id=user.id)
+    )
+    return _edit_profile(user, template="reviews/profile.html", done_url=done, call_id=back)

@@ -6,7 +6,7 @@ reviews on their own pages and never read a review page as if they were its revi
 """
 
 from app.reviews import services
-from tests.authz import LOGIN, Route, everyone
+from tests.authz import LOGIN, Route, admin_only, everyone
 from tests.reviews.helpers import assign, call_in_review, proposal_under_review
 
 
@@ -68,6 +68,20 @@ ROUTES = [
         {"reason": "Travelling all month"},
         changes=True,
     ),
+    Route(
+        "reviews.edit_profile",
+        "GET",
+        "/reviews/reviewers/{rvr_reviewer}/profile",
+        admin_only(200),
+    ),
+    Route(
+        "reviews.edit_profile",
+        "POST",
+        "/reviews/reviewers/{rvr_reviewer}/profile",
+        admin_only(302),
+        {"expertise": "hydrogels", "department": "Chemistry", "max_load": "2"},
+        changes=True,
+    ),
     Route("reviews.call_conflicts", "GET", "/reviews/calls/{rvr_call}/declare", pool_only(200)),
     Route(
         "reviews.declare_call_conflicts",
@@ -96,4 +110,9 @@ def arrange(people) -> dict[str, int]:
     proposal = proposal_under_review(call, filename="plan.pdf")
     other = proposal_under_review(call)
     assignment = assign(proposal, people["reviewer"], admin=people["admin"])
-    return {"rvr_assignment": assignment.id, "rvr_call": call.id, "rvr_other_proposal": other.id}
+    return {
+        "rvr_assignment": assignment.id,
+        "rvr_call": call.id,
+        "rvr_other_proposal": other.id,
+        "rvr_reviewer": people["reviewer"].id,
+    }

@@ -478,7 +478,7 @@ def test_profile_refuses_a_negative_load(login, reviewer):
 
     response = client.post("/reviews/profile", data={"max_load": "-1"})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert db.session.scalar(sa.select(sa.func.count(ReviewerProfile.id))) == 0
 
 
