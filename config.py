@@ -101,6 +101,8 @@ class Config:
 
     # Review: reviews of one proposal disagree when their weighted totals (0–100) spread more
     REVIEW_DISAGREEMENT_SPREAD = float(os.environ.get("SEEDBED_REVIEW_DISAGREEMENT_SPREAD", "20.0"))
+    # `flask reviews remind` reminds reviewers of unfinished reviews due within this many days
+    REVIEW_REMINDER_DAYS = int(os.environ.get("SEEDBED_REVIEW_REMINDER_DAYS", "3"))
 
     BOOTSTRAP_SERVE_LOCAL = True  # never a CDN
     USERS_PER_PAGE = 50

@@ -120,9 +120,10 @@ def _register_cli(app: Flask) -> None:
     from app.auth.cli import users_cli  # noqa: PLC0415
     from app.members.cli import members_cli  # noqa: PLC0415
     from app.notifications.cli import notifications_cli  # noqa: PLC0415
+    from app.reviews.cli import reviews_cli  # noqa: PLC0415
     from app.seed.cli import seed_cli  # noqa: PLC0415
 
-    for group in (users_cli, members_cli, notifications_cli, seed_cli):
+    for group in (users_cli, members_cli, notifications_cli, reviews_cli, seed_cli):
         app.cli.add_command(group)
 
 
