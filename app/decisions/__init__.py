@@ -1,0 +1,1 @@
+"""Ranking and decisions: calibrated scores, the suggested award set, and (later) the pages."""
