@@ -1,6 +1,7 @@
-"""`flask seed demo`: the demo membership, calls and proposals are complete, realistic and
-loaded only once."""
+"""`flask seed demo`: the demo membership, calls, proposals and review are complete, realistic
+and loaded only once."""
 
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -8,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import clock
-from app.auth.models import User
+from app.auth.models import Role, User
 from app.calls.models import Call, CallState, MemberVisibility
 from app.extensions import db
 from app.members.models import (
@@ -21,6 +22,16 @@ from app.members.models import (
 from app.members.queries import representative_contact, statuses
 from app.proposals.models import Proposal, ProposalState
 from app.proposals.services import attachment_path, is_pdf
+from app.reviews.models import (
+    Assignment,
+    AssignmentState,
+    CallReviewer,
+    Conflict,
+    ConflictSource,
+    ConflictStatus,
+    ReviewerProfile,
+)
+from app.reviews.scoring import weighted_total
 from app.seed.queries import demo_data_loaded
 
 TODAY = date(2026, 6, 15)
@@ -66,6 +77,8 @@ def test_a_second_run_adds_nothing(app, seeded):
     assert row_counts() == first
     assert first["organizations"] == 12
     assert first["invoices"] > 0 and first["audit_events"] > 0
+    assert (first["call_reviewers"], first["assignments"]) == (8, 36)
+    assert first["reviews"] > 0 and first["conflicts"] > 0
 
 
 def test_the_tiers_have_their_fees_seats_and_votes(seeded):
@@ -167,17 +180,18 @@ def test_the_open_call_takes_proposals_for_six_weeks_with_a_four_part_rubric(see
     assert all(criterion.guidance for criterion in call.criteria)
 
 
-def test_the_closed_call_has_a_dozen_proposals_submitted_before_its_deadline(app, seeded):
+def test_the_closed_call_has_a_dozen_proposals_submitted_before_its_deadline_in_review(app, seeded):
     call = call_titled("Biomanufacturing seed grants")
     proposals = db.session.scalars(
         sa.select(Proposal).where(Proposal.call_id == call.id).order_by(Proposal.reference)
     ).all()
 
-    assert call.state == CallState.CLOSED and call.closes_at < clock.now()
+    assert call.state == CallState.IN_REVIEW and call.closes_at < call.review_started_at
+    assert call.review_started_at < clock.now() < call.review_deadline
     assert [p.reference for p in proposals] == [
         f"BIO-{call.opens_at.year}-{n:03d}" for n in range(1, 13)
     ]
-    assert {p.state for p in proposals} == {ProposalState.SUBMITTED}
+    assert {p.state for p in proposals} == {ProposalState.UNDER_REVIEW}
     assert all(call.opens_at < p.submitted_at <= call.closes_at for p in proposals)
     assert all(
         len(p.versions) == 1 and p.versions[0].submitted_at == p.submitted_at for p in proposals
@@ -211,7 +225,7 @@ def test_the_demo_researcher_has_a_draft_on_the_open_call_and_a_submitted_propos
     ).all()
 
     assert [(p.call.title, p.state) for p in mine] == [
-        ("Biomanufacturing seed grants", ProposalState.SUBMITTED),
+        ("Biomanufacturing seed grants", ProposalState.UNDER_REVIEW),
         ("AI for manufacturing seed grants", ProposalState.DRAFT),
     ]
     assert mine[1].title and mine[1].requested_amount > 0
@@ -219,3 +233,129 @@ def test_the_demo_researcher_has_a_draft_on_the_open_call_and_a_submitted_propos
 
 def test_the_clock_is_given_back_after_seeding(seeded):
     assert clock.now() == datetime(2026, 6, 15, 16, 0, tzinfo=UTC)
+
+
+# Review of the closed call
+
+
+def closed_call_assignments() -> list[Assignment]:
+    call = call_titled("Biomanufacturing seed grants")
+    return db.session.scalars(
+        sa.select(Assignment).where(Assignment.call_id == call.id).order_by(Assignment.id)
+    ).all()
+
+
+def test_the_closed_call_has_a_pool_of_reviewers_with_profiles(seeded):
+    call = call_titled("Biomanufacturing seed grants")
+    pool = db.session.scalars(sa.select(CallReviewer).where(CallReviewer.call_id == call.id)).all()
+    profiles = {
+        profile.user_id: profile
+        for profile in db.session.scalars(
+            sa.select(ReviewerProfile).where(
+                ReviewerProfile.user_id.in_([member.user_id for member in pool])
+            )
+        )
+    }
+
+    assert len(pool) == 8
+    assert "reviewer@seedbed.test" in {member.user.email for member in pool}
+    assert all(member.user.has_role(Role.REVIEWER) for member in pool)
+    assert all(profiles[m.user_id].expertise.count(",") >= 4 for m in pool)
+    assert len({profiles[m.user_id].department for m in pool}) == 8
+    organizations = {p.organization.name for p in profiles.values() if p.organization}
+    assert organizations == {"Amgen", "Sanofi", "Siemens"}
+
+
+def test_the_rules_found_conflicts_and_no_one_reviews_across_one(seeded):
+    call = call_titled("Biomanufacturing seed grants")
+    conflicts = db.session.scalars(
+        sa.select(Conflict).join(Conflict.proposal).where(Proposal.call_id == call.id)
+    ).all()
+    blocked = {(c.proposal_id, c.reviewer_id) for c in conflicts}
+
+    assert {c.source for c in conflicts} >= {
+        ConflictSource.SAME_DEPARTMENT,
+        ConflictSource.SPONSOR_ORGANIZATION,
+    }
+    assert {c.status for c in conflicts} == {ConflictStatus.CONFIRMED}
+    assert not blocked & {(a.proposal_id, a.reviewer_id) for a in closed_call_assignments()}
+
+
+def test_every_proposal_has_its_reviewers_within_their_loads(seeded):
+    call = call_titled("Biomanufacturing seed grants")
+    assignments = closed_call_assignments()
+    per_proposal = Counter(a.proposal_id for a in assignments)
+    per_reviewer = Counter(a.reviewer_id for a in assignments)
+    limits = {
+        member.user_id: db.session.scalar(
+            sa.select(ReviewerProfile.max_load).where(ReviewerProfile.user_id == member.user_id)
+        )
+        for member in db.session.scalars(
+            sa.select(CallReviewer).where(CallReviewer.call_id == call.id)
+        )
+    }
+
+    assert set(per_proposal.values()) == {call.reviews_per_proposal}
+    assert len(per_proposal) == 12
+    assert all(per_reviewer[user_id] <= limit for user_id, limit in limits.items())
+    assert {a.state for a in assignments} == {AssignmentState.ASSIGNED, AssignmentState.SUBMITTED}
+
+
+def test_the_reviews_are_a_mix_of_submitted_drafts_and_untouched(seeded):
+    call = call_titled("Biomanufacturing seed grants")
+    assignments = closed_call_assignments()
+    submitted = [a.review for a in assignments if a.state == AssignmentState.SUBMITTED]
+    drafts = [a.review for a in assignments if a.review and not a.review.submitted_at]
+    untouched = [a for a in assignments if a.review is None]
+    applicants = {p.applicant.name for p in call_proposals(call)}
+
+    assert len(submitted) >= 18 and len(drafts) >= 3 and len(untouched) >= 3
+    for review in submitted:
+        scores = {score.criterion_id: score.score for score in review.scores}
+        assert set(scores) == {criterion.id for criterion in call.criteria}
+        assert all(1 <= score <= 5 for score in scores.values())
+        assert review.weighted_total == weighted_total(scores, call.criteria)
+        assert review.recommendation and review.confidence and review.revision_count == 1
+        assert review.comments_to_applicant and review.confidential_comments
+        assert not any(name in review.comments_to_applicant for name in applicants)
+        assert call.review_started_at < review.submitted_at < clock.now()
+        assert review.submitted_at <= (review.assignment.due_at or call.review_deadline)
+    assert all(draft.scores and draft.recommendation is None for draft in drafts)
+    assert len({review.submitted_at.date() for review in submitted}) >= 10
+
+
+def test_the_demo_reviewer_has_a_submitted_a_draft_and_an_untouched_assignment(seeded, login):
+    reviewer = db.session.scalar(sa.select(User).where(User.email == "reviewer@seedbed.test"))
+    mine = [a for a in closed_call_assignments() if a.reviewer_id == reviewer.id]
+
+    states = Counter(
+        "submitted"
+        if a.state == AssignmentState.SUBMITTED
+        else "draft"
+        if a.review
+        else "untouched"
+        for a in mine
+    )
+    page = login(reviewer).get("/reviews/").get_data(as_text=True)
+
+    assert min(states["submitted"], states["draft"], states["untouched"]) >= 1
+    for status in ("submitted", "draft saved", "assigned"):
+        assert f'data-status="{status}"' in page
+
+
+def test_the_progress_page_shows_the_demo_review(seeded, login):
+    admin = db.session.scalar(sa.select(User).where(User.email == "admin@seedbed.test"))
+    call = call_titled("Biomanufacturing seed grants")
+    assignments = closed_call_assignments()
+    done = sum(a.state == AssignmentState.SUBMITTED for a in assignments)
+
+    page = login(admin).get(f"/reviews/calls/{call.id}/progress").get_data(as_text=True)
+
+    assert f"{done} of 36 reviews submitted" in page
+    assert '<svg class="day-chart"' in page
+    assert "Reviewers disagree" in page
+    assert "Wei Chen" in page.split('id="overdue-heading"', 1)[1]
+
+
+def call_proposals(call: Call) -> list[Proposal]:
+    return db.session.scalars(sa.select(Proposal).where(Proposal.call_id == call.id)).all()
