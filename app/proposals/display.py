@@ -1,6 +1,11 @@
-"""The shape in which pages show a proposal's content (templates/proposals/_content.html)."""
+"""The shape in which pages show a proposal's content (templates/proposals/_content.html) and
+its declared conflicts (templates/proposals/_declared_conflicts.html)."""
 
-from app.proposals.models import Proposal
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from app.extensions import db
+from app.proposals.models import DeclaredConflict, Proposal
 
 
 def live_content(proposal: Proposal) -> dict:
@@ -25,3 +30,29 @@ def live_content(proposal: Proposal) -> dict:
         ],
         "sponsors": [organization.name for organization in proposal.sponsors],
     }
+
+
+def live_declared_conflicts(proposal: Proposal) -> list[dict]:
+    """Return the people and organizations the applicant declared, in the shape
+    proposals/_declared_conflicts.html reads (a version's snapshot has the same shape).
+
+    Kept out of `live_content`, which the reviewers' pages show: the applicant and the
+    administrators read these, never reviewers nor members.
+    """
+    # One query however many rows name an organization.
+    rows = db.session.scalars(
+        sa.select(DeclaredConflict)
+        .options(joinedload(DeclaredConflict.organization))
+        .where(DeclaredConflict.proposal_id == proposal.id)
+        .order_by(DeclaredConflict.position)
+    )
+    return [
+        {
+            "name": row.person_name,
+            "email": row.person_email,
+            "organization_id": row.organization_id,
+            "organization": row.organization.name if row.organization else None,
+            "reason": row.reason,
+        }
+        for row in rows
+    ]

@@ -24,6 +24,7 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 
 from app.forms import MultiCheckboxField, choices
 from app.proposals.models import BudgetCategory
+from app.proposals.services import MAX_EXCLUDED_PEOPLE, MAX_RELATIONSHIPS
 
 LONG_TEXT = 5000
 LARGEST_AMOUNT = Decimal("9999999999.99")  # what Numeric(12, 2) holds
@@ -105,6 +106,65 @@ class BudgetLineForm(Form):
             raise ValidationError("Give the amount in whole cents.")
 
 
+def _optional_id(value):
+    """Read a chosen id, where the blank "Choose…" option means none."""
+    if value is None or isinstance(value, int):
+        return value
+    return int(value) if str(value).strip() else None
+
+
+class ExcludedPersonForm(Form):
+    """Someone who should not review the proposal; a row left entirely empty is ignored."""
+
+    name = StringField("Name", validators=[Length(max=200)], filters=[_strip])
+    email = StringField(
+        "Email (optional)",
+        validators=[Length(max=254)],
+        filters=[_strip],
+    )
+    reason = StringField("Reason", validators=[Length(max=500)], filters=[_strip])
+    remove = SubmitField("Remove")
+
+    def is_empty(self) -> bool:
+        """Tell whether nothing was typed in this row."""
+        return not any((self.name.data, self.email.data, self.reason.data))
+
+    def validate_name(self, field):
+        if not field.data and not self.is_empty():
+            raise ValidationError("Give the person's name.")
+
+    def validate_email(self, field):
+        if field.data:
+            Email(
+                check_deliverability=False,
+                message="Enter an email address like name@university.edu, or leave it empty.",
+            )(self, field)
+
+    def validate_reason(self, field):
+        if not field.data and not self.is_empty():
+            raise ValidationError("Say why this person should not review the proposal.")
+
+
+class RelationshipForm(Form):
+    """A member organization the team has a relationship with; an empty row is ignored."""
+
+    organization_id = SelectField("Organization", coerce=_optional_id, choices=[])
+    reason = StringField("Relationship", validators=[Length(max=500)], filters=[_strip])
+    remove = SubmitField("Remove")
+
+    def is_empty(self) -> bool:
+        """Tell whether nothing was chosen or typed in this row."""
+        return self.organization_id.data is None and not self.reason.data
+
+    def validate_organization_id(self, field):
+        if field.data is None and not self.is_empty():
+            raise ValidationError("Choose the organization.")
+
+    def validate_reason(self, field):
+        if not field.data and not self.is_empty():
+            raise ValidationError("Say what the relationship is.")
+
+
 class ProposalForm(FlaskForm):
     """Everything the applicant writes; nothing is required until the proposal is submitted."""
 
@@ -142,6 +202,14 @@ class ProposalForm(FlaskForm):
     budget_lines = FieldList(FormField(BudgetLineForm), label="Budget", min_entries=1)
     add_budget_line = SubmitField("Add a budget line")
     sponsor_ids = MultiCheckboxField("Preferred sponsor members", coerce=int)
+    excluded_people = FieldList(
+        FormField(ExcludedPersonForm), label="People who should not review this proposal"
+    )
+    add_excluded_person = SubmitField("Add a person")
+    relationships = FieldList(
+        FormField(RelationshipForm), label="Member organizations the team has a relationship with"
+    )
+    add_relationship = SubmitField("Add an organization")
     attachment = FileField(
         "Proposal PDF",
         description="The full proposal as one PDF file.",
@@ -160,6 +228,40 @@ class ProposalForm(FlaskForm):
         limit = current_app.config["MAX_BUDGET_LINES"]
         if len(self.budget_rows()) > limit:
             raise ValidationError(f"A budget has at most {limit} lines.")
+
+    def validate_excluded_people(self, field):
+        rows = self.excluded_rows()
+        if len(rows) > MAX_EXCLUDED_PEOPLE:
+            raise ValidationError(f"Name at most {MAX_EXCLUDED_PEOPLE} people.")
+        keys = [row.email.data.lower() or " ".join(row.name.data.lower().split()) for row in rows]
+        if len(set(keys)) != len(keys):
+            raise ValidationError("Each person is named once.")
+
+    def validate_relationships(self, field):
+        rows = self.relationship_rows()
+        if len(rows) > MAX_RELATIONSHIPS:
+            raise ValidationError(f"Declare at most {MAX_RELATIONSHIPS} relationships.")
+        chosen = [row.organization_id.data for row in rows if row.organization_id.data is not None]
+        if len(set(chosen)) != len(chosen):
+            raise ValidationError("Each organization is declared once.")
+
+    def offer_organizations(self, pairs) -> None:
+        """Set the organizations each relationship row chooses from (rows added later too)."""
+        self._organization_choices = choices([("", "Choose…"), *pairs])
+        self.fill_organization_choices()
+
+    def fill_organization_choices(self) -> None:
+        """Give every relationship row the organizations offered (a row just added has none)."""
+        for entry in self.relationships:
+            entry.form.organization_id.choices = getattr(self, "_organization_choices", [])
+
+    def excluded_rows(self) -> list[ExcludedPersonForm]:
+        """Return the rows naming people that have something in them."""
+        return [entry.form for entry in self.excluded_people if not entry.form.is_empty()]
+
+    def relationship_rows(self) -> list[RelationshipForm]:
+        """Return the relationship rows that have something in them."""
+        return [entry.form for entry in self.relationships if not entry.form.is_empty()]
 
     def team_rows(self) -> list[TeamMemberForm]:
         """Return the co-investigator rows that have something in them."""

@@ -29,6 +29,7 @@ from app.proposals.models import (
     BudgetCategory,
     BudgetLine,
     CoInvestigator,
+    DeclaredConflict,
     Proposal,
     ProposalState,
     ProposalVersion,
@@ -64,6 +65,27 @@ class Line:
 
 
 @dataclass(frozen=True)
+class ExcludedPerson:
+    """Someone the applicant says should not review the proposal, as entered."""
+
+    name: str
+    email: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """A member organization the team declares a relationship with, as entered."""
+
+    organization_id: int
+    reason: str = ""
+
+
+MAX_EXCLUDED_PEOPLE = 10
+MAX_RELATIONSHIPS = 10
+
+
+@dataclass(frozen=True)
 class DraftValues:
     """Everything the applicant writes; any of it may be missing in a draft."""
 
@@ -76,6 +98,8 @@ class DraftValues:
     co_investigators: list[TeamMember] = field(default_factory=list)
     budget_lines: list[Line] = field(default_factory=list)
     sponsor_ids: list[int] = field(default_factory=list)
+    excluded_people: list[ExcludedPerson] = field(default_factory=list)
+    relationships: list[Relationship] = field(default_factory=list)
 
 
 STATE_STAMPS = {ProposalState.WITHDRAWN: "withdrawn_at"}
@@ -166,6 +190,42 @@ def _check_draft(values: DraftValues) -> None:
         BudgetCategory(line.category)
     if values.duration_months is not None and not 1 <= values.duration_months <= 60:
         raise ValidationError("The duration is between 1 and 60 months.", field="duration_months")
+    _check_declared_conflicts(values)
+
+
+def _same_name(name: str) -> str:
+    return " ".join(name.lower().split())
+
+
+def _check_declared_conflicts(values: DraftValues) -> None:
+    people = values.excluded_people
+    if len(people) > MAX_EXCLUDED_PEOPLE:
+        raise ValidationError(
+            f"Name at most {MAX_EXCLUDED_PEOPLE} people.", field="excluded_people"
+        )
+    for person in people:
+        if not person.name.strip():
+            raise ValidationError("Give the person's name.", field="excluded_people")
+        if not person.reason.strip():
+            raise ValidationError(
+                "Say why each person should not review the proposal.", field="excluded_people"
+            )
+    # Someone named twice, by the same address or (without one) by the same name.
+    keys = [person.email.strip().lower() or _same_name(person.name) for person in people]
+    if len(set(keys)) != len(keys):
+        raise ValidationError("Each person is named once.", field="excluded_people")
+    relationships = values.relationships
+    if len(relationships) > MAX_RELATIONSHIPS:
+        raise ValidationError(
+            f"Declare at most {MAX_RELATIONSHIPS} relationships.", field="relationships"
+        )
+    if any(not item.reason.strip() for item in relationships):
+        raise ValidationError(
+            "Say what the relationship with each organization is.", field="relationships"
+        )
+    ids = [item.organization_id for item in relationships]
+    if len(set(ids)) != len(ids):
+        raise ValidationError("Each organization is declared once.", field="relationships")
 
 
 def active_sponsor_choices(today) -> list[Organization]:
@@ -181,13 +241,27 @@ def active_sponsor_choices(today) -> list[Organization]:
     )
 
 
+def relationship_choices(proposal: Proposal, today) -> list[Organization]:
+    """Return the organizations the team may declare a relationship with: the active members
+    (as for sponsors) and any already declared, so that a member lapsing does not stop the
+    draft from saving again."""
+    organizations = {
+        organization.id: organization for organization in active_sponsor_choices(today)
+    }
+    for declared in proposal.declared_conflicts:
+        if declared.organization is not None:
+            organizations.setdefault(declared.organization.id, declared.organization)
+    return sorted(organizations.values(), key=lambda organization: organization.name.lower())
+
+
 def save_draft(
     proposal: Proposal, values: DraftValues, *, actor: User, expected_version: int | None = None
 ) -> None:
     """Save the applicant's draft; an incomplete draft always saves.
 
-    Replaces the team, the budget and the sponsors with what was entered and recomputes the
-    requested amount.
+    Replaces the team, the budget, the sponsors and the declared conflicts (people who should
+    not review it, organizations the team has a relationship with) with what was entered and
+    recomputes the requested amount.
     Side effects: audit `proposal.saved`.
     Raises: ConflictError if saved elsewhere since `expected_version`; WorkflowError,
     DeadlineError when it may not change; ValidationError for impossible values.
@@ -205,6 +279,14 @@ def save_draft(
     unknown = [ident for ident in values.sponsor_ids if ident not in allowed]
     if unknown:
         raise ValidationError("Choose sponsors from the active members.", field="sponsor_ids")
+    related = {
+        organization.id: organization
+        for organization in relationship_choices(proposal, clock.today())
+    }
+    if any(item.organization_id not in related for item in values.relationships):
+        raise ValidationError(
+            "Choose organizations from the list of members.", field="relationships"
+        )
     proposal.title = values.title.strip()
     proposal.abstract = values.abstract.strip()
     proposal.keywords = ", ".join(
@@ -217,6 +299,7 @@ def save_draft(
     # a team saved again repeats addresses that are unique per proposal.
     proposal.co_investigators.clear()
     proposal.budget_lines.clear()
+    proposal.declared_conflicts.clear()
     db.session.flush()
     proposal.co_investigators = [
         CoInvestigator(
@@ -238,9 +321,26 @@ def save_draft(
         for position, line in enumerate(values.budget_lines, start=1)
     ]
     proposal.sponsors = [allowed[ident] for ident in dict.fromkeys(values.sponsor_ids)]
+    proposal.declared_conflicts = [
+        DeclaredConflict(
+            position=position,
+            person_name=person.name.strip(),
+            person_email=person.email.strip().lower() or None,
+            reason=person.reason.strip(),
+        )
+        for position, person in enumerate(values.excluded_people, start=1)
+    ] + [
+        DeclaredConflict(
+            position=position,
+            organization=related[item.organization_id],
+            reason=item.reason.strip(),
+        )
+        for position, item in enumerate(values.relationships, start=len(values.excluded_people) + 1)
+    ]
     proposal.requested_amount = sum((line.amount for line in values.budget_lines), Decimal("0"))
     # Stamped by hand so that every save updates the row, and so bumps its version, even one
-    # that changes only the team, budget or sponsors (other tables): a second window is caught.
+    # that changes only rows in other tables (team, budget, sponsors, declared conflicts): a
+    # second window is caught.
     proposal.updated_at = clock.now()
     db.session.flush()
     audit.record(
@@ -385,6 +485,16 @@ def snapshot(proposal: Proposal) -> dict:
             for line in proposal.budget_lines
         ],
         "sponsors": [{"id": org.id, "name": org.name} for org in proposal.sponsors],
+        "declared_conflicts": [
+            {
+                "name": declared.person_name,
+                "email": declared.person_email,
+                "organization_id": declared.organization_id,
+                "organization": declared.organization.name if declared.organization else None,
+                "reason": declared.reason,
+            }
+            for declared in proposal.declared_conflicts
+        ],
         "attachment": {
             "id": attachment.id,
             "name": attachment.original_name,

@@ -18,7 +18,7 @@ from app.extensions import db
 from app.forms import EmptyForm, choices
 from app.proposals import bp, policy, services
 from app.proposals.deadlines import accepts_submissions, effective_deadline
-from app.proposals.display import live_content
+from app.proposals.display import live_content, live_declared_conflicts
 from app.proposals.forms import ExtensionForm, ProposalForm, WithdrawForm
 from app.proposals.models import (
     Attachment,
@@ -69,6 +69,12 @@ def _snapshot_content(snapshot: dict) -> dict:
         ],
         "sponsors": [sponsor["name"] for sponsor in snapshot["sponsors"]],
     }
+
+
+def _sees_declared_conflicts(proposal: Proposal) -> bool:
+    """The applicant and administrators read the declared conflicts; co-investigators, like
+    reviewers and members, do not."""
+    return policy.is_applicant(current_user, proposal) or policy.can_manage_proposals(current_user)
 
 
 def time_left(deadline: datetime, now: datetime) -> str:
@@ -174,6 +180,7 @@ def _render_detail(proposal: Proposal, *, extension_form: ExtensionForm | None =
         "proposals/detail.html",
         proposal=proposal,
         content=live_content(proposal),
+        declared=live_declared_conflicts(proposal) if _sees_declared_conflicts(proposal) else None,
         deadline=deadline,
         time_left=time_left(deadline, now),
         accepting=accepts_submissions(proposal, now),
@@ -214,6 +221,10 @@ def version(proposal_id: int, number: int):
         version=version,
         snapshot=version.snapshot,
         content=_snapshot_content(version.snapshot),
+        # Versions submitted before conflicts could be declared have none.
+        declared=version.snapshot.get("declared_conflicts", [])
+        if _sees_declared_conflicts(proposal)
+        else None,
         can_download=policy.can_download_attachment(current_user, proposal),
     )
 
@@ -274,12 +285,36 @@ def version_attachment(proposal_id: int, number: int):
 # Writing
 
 
+def _saved_declarations(proposal: Proposal) -> dict[str, list[dict]]:
+    """Return the declared conflicts as the edit form's two lists of rows."""
+    return {
+        "excluded_people": [
+            {"name": item.person_name, "email": item.person_email or "", "reason": item.reason}
+            for item in proposal.declared_conflicts
+            if item.person_name is not None
+        ],
+        "relationships": [
+            {"organization_id": item.organization_id, "reason": item.reason}
+            for item in proposal.declared_conflicts
+            if item.organization_id is not None
+        ],
+    }
+
+
 def _proposal_form(proposal: Proposal, *, from_request: bool) -> ProposalForm:
     """Return the edit form: what was posted, or the proposal as saved."""
-    form = ProposalForm() if from_request else ProposalForm(formdata=None, obj=proposal)
+    form = (
+        ProposalForm()
+        if from_request
+        else ProposalForm(formdata=None, obj=proposal, **_saved_declarations(proposal))
+    )
     form.sponsor_ids.choices = choices(
         (organization.id, organization.name)
         for organization in services.active_sponsor_choices(clock.today())
+    )
+    form.offer_organizations(
+        (organization.id, organization.name)
+        for organization in services.relationship_choices(proposal, clock.today())
     )
     if not from_request:
         form.sponsor_ids.data = [organization.id for organization in proposal.sponsors]
@@ -296,6 +331,7 @@ def _render_edit(
 ):
     now = clock.now()
     deadline = effective_deadline(proposal)
+    form.fill_organization_choices()
     limit = current_app.config["ATTACHMENT_MAX_BYTES"] / 1_048_576
     form.attachment.description = (
         f"One PDF file of at most {limit:g} MB, uploaded when you save or submit"
@@ -322,10 +358,13 @@ def _refuse_edit(proposal: Proposal, form: ProposalForm):
 
 
 def _changed_rows(form: ProposalForm) -> bool:
-    """Add or remove a co-investigator or budget row if a button asked; tell whether one did."""
+    """Add or remove a row (co-investigator, budget line, person or organization declared) if
+    a button asked; tell whether one did."""
     for rows, add in (
         (form.co_investigators, form.add_co_investigator),
         (form.budget_lines, form.add_budget_line),
+        (form.excluded_people, form.add_excluded_person),
+        (form.relationships, form.add_relationship),
     ):
         if add.data:
             rows.append_entry()
@@ -365,6 +404,18 @@ def _draft_values(form: ProposalForm) -> services.DraftValues:
             for row in form.budget_rows()
         ],
         sponsor_ids=list(form.sponsor_ids.data or []),
+        excluded_people=[
+            services.ExcludedPerson(
+                name=row.name.data or "", email=row.email.data or "", reason=row.reason.data or ""
+            )
+            for row in form.excluded_rows()
+        ],
+        relationships=[
+            services.Relationship(
+                organization_id=row.organization_id.data, reason=row.reason.data or ""
+            )
+            for row in form.relationship_rows()
+        ],
     )
 
 
