@@ -5,6 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app import clock
 from app.audit import services as audit
@@ -13,7 +14,7 @@ from app.calls.models import Call, CallState
 from app.errors import ConflictError, DeadlineError, ValidationError, WorkflowError
 from app.extensions import db
 from app.notifications import services as notifications
-from app.proposals.models import Proposal, ProposalState
+from app.proposals.models import DeclaredConflict, Proposal, ProposalState
 from app.reviews.models import (
     Assignment,
     AssignmentState,
@@ -196,53 +197,77 @@ def _norm(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+def _applicant_declared(proposal: Proposal) -> tuple[dict, dict]:
+    """Return the people the applicant named, by email and (those named without one) by name."""
+    by_email, by_name = {}, {}
+    for declared in proposal.declared_conflicts:
+        if declared.person_name is None:
+            continue
+        if declared.person_email:
+            by_email.setdefault(declared.person_email.lower(), declared)
+        else:
+            by_name.setdefault(_norm(declared.person_name), declared)
+    return by_email, by_name
+
+
+def _quoting(reason: str) -> str:
+    return f': "{reason}"' if reason else "."
+
+
 def find_conflicts(
     proposals: list[Proposal], reviewers: list[User], profiles: dict[int, ReviewerProfile]
 ) -> list[Detected]:
-    """Return the conflicts the rules find between proposals and reviewers (first rule wins)."""
+    """Return the conflicts the rules find between proposals and reviewers.
+
+    The first rule that applies names the conflict: the reviewer is the applicant, on the
+    team, named by the applicant (by email when one was given, else by name), in the team's
+    department, from a preferred sponsor, from an organization the team declared a
+    relationship with.
+    """
     found = []
     for proposal in proposals:
         team_emails = {member.email for member in proposal.co_investigators}
         departments = {_norm(proposal.department)} - {""}
         sponsor_ids = {organization.id for organization in proposal.sponsors}
+        named_by_email, named_by_name = _applicant_declared(proposal)
+        related = {
+            declared.organization_id: declared
+            for declared in proposal.declared_conflicts
+            if declared.organization_id is not None
+        }
         for reviewer in reviewers:
             profile = profiles.get(reviewer.id)
+            organization_id = profile.organization_id if profile else None
+            named = named_by_email.get(reviewer.email.lower()) or named_by_name.get(
+                _norm(reviewer.name)
+            )
             if reviewer.id == proposal.applicant_id:
-                found.append(
-                    Detected(
-                        proposal.id,
-                        reviewer.id,
-                        ConflictSource.SAME_PERSON,
-                        "The reviewer is the applicant.",
-                    )
-                )
+                rule = ConflictSource.SAME_PERSON, "The reviewer is the applicant."
             elif reviewer.email in team_emails:
-                found.append(
-                    Detected(
-                        proposal.id,
-                        reviewer.id,
-                        ConflictSource.CO_INVESTIGATOR,
-                        "The reviewer is on the team.",
-                    )
+                rule = ConflictSource.CO_INVESTIGATOR, "The reviewer is on the team."
+            elif named is not None:
+                rule = (
+                    ConflictSource.APPLICANT_DECLARED,
+                    f"The applicant named {named.person_name} as someone who should not "
+                    f"review the proposal{_quoting(named.reason)}",
                 )
             elif profile and _norm(profile.department) in departments:
-                found.append(
-                    Detected(
-                        proposal.id,
-                        reviewer.id,
-                        ConflictSource.SAME_DEPARTMENT,
-                        f"Both in {profile.department}.",
-                    )
+                rule = ConflictSource.SAME_DEPARTMENT, f"Both in {profile.department}."
+            elif organization_id is not None and organization_id in sponsor_ids:
+                rule = (
+                    ConflictSource.SPONSOR_ORGANIZATION,
+                    "The reviewer's organization is a preferred sponsor.",
                 )
-            elif profile and profile.organization_id in sponsor_ids:
-                found.append(
-                    Detected(
-                        proposal.id,
-                        reviewer.id,
-                        ConflictSource.SPONSOR_ORGANIZATION,
-                        "The reviewer's organization is a preferred sponsor.",
-                    )
+            elif organization_id is not None and organization_id in related:
+                declared = related[organization_id]
+                rule = (
+                    ConflictSource.DECLARED_RELATIONSHIP,
+                    f"The team declared a relationship with {declared.organization.name}"
+                    f"{_quoting(declared.reason)}",
                 )
+            else:
+                continue
+            found.append(Detected(proposal.id, reviewer.id, *rule))
     return found
 
 
@@ -252,10 +277,17 @@ def detect_conflicts(call: Call, *, actor: User | None) -> list[Conflict]:
 
     Side effects: audit `conflict.detected` per new conflict.
     """
+    # What every rule reads, loaded for all the call's proposals at once.
     proposals = list(
         db.session.scalars(
-            sa.select(Proposal).where(
-                Proposal.call_id == call.id, Proposal.state.in_(REVIEWABLE_STATES)
+            sa.select(Proposal)
+            .where(Proposal.call_id == call.id, Proposal.state.in_(REVIEWABLE_STATES))
+            .options(
+                selectinload(Proposal.co_investigators),
+                selectinload(Proposal.sponsors),
+                selectinload(Proposal.declared_conflicts).joinedload(
+                    DeclaredConflict.organization
+                ),
             )
         )
     )
@@ -280,11 +312,19 @@ def detect_conflicts(call: Call, *, actor: User | None) -> list[Conflict]:
             .where(Proposal.call_id == call.id)
         )
     )
+    assigned = set(
+        tuple(row)
+        for row in db.session.execute(
+            sa.select(Assignment.proposal_id, Assignment.reviewer_id).where(
+                Assignment.call_id == call.id, Assignment.state != AssignmentState.DECLINED
+            )
+        )
+    )
     created = []
     for found in find_conflicts(proposals, reviewers, profiles):
         if (found.proposal_id, found.reviewer_id) in known:
             continue
-        if _active_assignment(found.proposal_id, found.reviewer_id) is not None:
+        if (found.proposal_id, found.reviewer_id) in assigned:
             continue  # an administrator assigned this pair knowingly; keep it visible for review
         conflict = Conflict(
             proposal_id=found.proposal_id,
