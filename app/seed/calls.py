@@ -23,7 +23,13 @@ from app.extensions import db
 from app.members.models import Organization
 from app.proposals import services as proposal_services
 from app.proposals.models import Proposal
-from app.proposals.services import DraftValues, Line, TeamMember
+from app.proposals.services import (
+    DraftValues,
+    ExcludedPerson,
+    Line,
+    Relationship,
+    TeamMember,
+)
 
 OPEN_CALL = "AI for manufacturing seed grants"
 CLOSED_CALL = "Biomanufacturing seed grants"
@@ -262,6 +268,10 @@ class DemoProposal:
     budget: list[tuple[str, str, int]]  # category, description, amount
     team: list[tuple[str, str, str]] = field(default_factory=list)  # name, email, affiliation
     sponsors: list[str] = field(default_factory=list)
+    # Declared conflicts of interest: people (name, email or "", reason) and member
+    # organizations the team has a relationship with (name, reason).
+    excluded: list[tuple[str, str, str]] = field(default_factory=list)
+    relationships: list[tuple[str, str]] = field(default_factory=list)
 
 
 BIO_PROPOSALS = [
@@ -281,6 +291,10 @@ BIO_PROPOSALS = [
         ],
         [("Lin Zhao", "lin.zhao@univ.example", "Department of Chemistry")],
         ["Amgen", "Sanofi"],
+        excluded=[
+            ("Tomas Berg", "", "Co-founder of a start-up selling a competing Raman soft sensor"),
+        ],
+        relationships=[("Siemens", "Siemens funds a PhD student in the lab until 2027")],
     ),
     DemoProposal(
         "marcus",
@@ -505,6 +519,15 @@ def _values(demo: DemoProposal, sponsors: dict[str, int]) -> DraftValues:
             for category, description, amount in demo.budget
         ],
         sponsor_ids=[sponsors[name] for name in demo.sponsors if name in sponsors],
+        excluded_people=[
+            ExcludedPerson(name=name, email=email, reason=reason)
+            for name, email, reason in demo.excluded
+        ],
+        relationships=[
+            Relationship(organization_id=sponsors[name], reason=reason)
+            for name, reason in demo.relationships
+            if name in sponsors
+        ],
     )
 
 
