@@ -381,11 +381,17 @@ def confirmed_conflict(proposal_id: int, reviewer_id: int) -> Conflict | None:
 
 
 def assign_reviewer(
-    proposal: Proposal, reviewer: User, *, actor: User, due_at: datetime | None = None
+    proposal: Proposal,
+    reviewer: User,
+    *,
+    actor: User,
+    due_at: datetime | None = None,
+    notify: bool = True,
 ) -> Assignment:
     """Give a proposal to a reviewer.
 
-    Side effects: audit `review.assigned`; notification `review_assigned`.
+    Side effects: audit `review.assigned`; notification `review_assigned` unless `notify` is
+    False (a caller assigning many at once sends one email per reviewer instead).
     Raises: ConflictError onto a confirmed conflict (the database refuses it too) or for a
     pair already assigned; WorkflowError for a proposal not awaiting review or a non-reviewer.
     """
@@ -425,14 +431,15 @@ def assign_reviewer(
         db.session.add(assignment)
     db.session.flush()
     audit.record(actor, "review.assigned", proposal, {"reviewer_id": reviewer.id})
-    notifications.enqueue(
-        "review_assigned",
-        reviewer,
-        {
-            "call": proposal.call,
-            "url": external_url("main.home"),
-        },
-    )
+    if notify:
+        notifications.enqueue(
+            "review_assigned",
+            reviewer,
+            {
+                "call": proposal.call,
+                "url": external_url("main.home"),
+            },
+        )
     return assignment
 
 

@@ -78,3 +78,12 @@ def reviewer(**profile):
         services.update_profile(user, actor=user, **profile)
         db.session.commit()
     return user
+
+
+def pool_reviewer(call, *, admin=None, max_load=None, min_load=None, **profile):
+    """Return a reviewer (with the given profile, if any) in the call's pool, with its limits."""
+    user = reviewer(**profile)
+    admin = admin or UserFactory(admin=True)
+    services.add_to_pool(call, user, actor=admin, max_load=max_load, min_load=min_load)
+    db.session.commit()
+    return user
