@@ -1,8 +1,11 @@
-"""Forms for the administrators' review pages: pool, conflicts and manual assignment."""
+"""Forms for the administrators' review pages: pool, conflicts, manual and automatic assignment."""
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, SubmitField, TextAreaField
+from wtforms import FloatField, IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from app.forms import choices
+from app.reviews.planning import LOAD_BALANCING_LABELS, PlanOptions
 
 
 class AddToPoolForm(FlaskForm):
@@ -40,3 +43,41 @@ class AssignForm(FlaskForm):
 
     proposal_id = IntegerField(validators=[InputRequired()])
     reviewer_id = IntegerField(validators=[InputRequired(message="Choose a reviewer.")])
+
+
+class NumberField(FloatField):
+    """A decimal number whose parse error reads like the rest of the site."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("Enter a number such as 0.3.") from error
+
+
+class PlanForm(FlaskForm):
+    """Ask for an automatic assignment of a call, with its options."""
+
+    expert_threshold = NumberField(
+        "Expert threshold",
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=1, message="Give a number from 0 to 1, or leave it empty."),
+        ],
+        description="From 0 to 1: each proposal gets at least one reviewer whose affinity "
+        "reaches it. Leave empty for no such rule.",
+    )
+    load_balancing = SelectField(
+        "Load balancing",
+        choices=choices(LOAD_BALANCING_LABELS.items()),
+        default="none",
+        validators=[InputRequired(message="Choose a level of load balancing.")],
+    )
+    submit = SubmitField("Run automatic assignment")
+
+    def options(self) -> PlanOptions:
+        """Return the options as the planning service takes them."""
+        return PlanOptions(
+            expert_threshold=self.expert_threshold.data,
+            load_balancing=self.load_balancing.data,
+        )

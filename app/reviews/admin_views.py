@@ -1,4 +1,5 @@
-"""The administrators' review pages: a call's pool, conflicts, assignments and progress."""
+"""The administrators' review pages: a call's pool, conflicts, assignments (by hand and
+automatic) and progress."""
 
 from decimal import Decimal
 
@@ -15,9 +16,9 @@ from app.extensions import db
 from app.forms import EmptyForm, choices
 from app.proposals.models import Proposal
 from app.reviews import admin_queries as queries
-from app.reviews import bp, services
-from app.reviews.admin_forms import AddToPoolForm, AssignForm, DismissConflictForm
-from app.reviews.models import CallReviewer, Conflict, ConflictStatus
+from app.reviews import bp, planning, services
+from app.reviews.admin_forms import AddToPoolForm, AssignForm, DismissConflictForm, PlanForm
+from app.reviews.models import AssignmentPlan, CallReviewer, Conflict, ConflictStatus, PlanState
 from app.templating import viewer_zone
 from app.web import flash_error, form_error, get_or_404, role_required
 
@@ -156,17 +157,22 @@ def dismiss_conflict(conflict_id: int):
 # Assignments
 
 
-@bp.route("/calls/<int:call_id>/assignments")
-@admin_required
-def assignments(call_id: int):
-    """Assign reviewers by hand: per proposal its reviewers, and per reviewer their load."""
-    call = get_or_404(Call, call_id)
+def _render_assignments(call: Call, plan_form: PlanForm | None = None):
     return render_template(
         "reviews/admin_assignments.html",
         call=call,
         board=queries.assignment_board(call),
         pool=queries.pool_rows(call),
+        plan_form=plan_form or PlanForm(formdata=None),
+        plans=planning.recent_plans(call),
     )
+
+
+@bp.route("/calls/<int:call_id>/assignments")
+@admin_required
+def assignments(call_id: int):
+    """Assign reviewers by hand or run the automatic assignment; list the recent plans."""
+    return _render_assignments(get_or_404(Call, call_id))
 
 
 @bp.route("/calls/<int:call_id>/assignments", methods=["POST"])
@@ -198,6 +204,78 @@ def assign(call_id: int):
         db.session.commit()
         flash(f"{proposal.reference} is assigned to {member.user.name}.", "success")
     return back
+
+
+# Automatic assignment
+
+
+@bp.route("/calls/<int:call_id>/plans", methods=["POST"])
+@admin_required
+def run_plan(call_id: int):
+    """Solve the call's assignment with the options given and show its preview."""
+    call = get_or_404(Call, call_id)
+    form = PlanForm()
+    if form.validate_on_submit():
+        try:
+            plan = planning.create_plan(call, actor=current_user, options=form.options())
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            db.session.commit()
+            return redirect(url_for("reviews.plan", plan_id=plan.id))
+    return _render_assignments(call, form), 400
+
+
+@bp.route("/plans/<int:plan_id>")
+@admin_required
+def plan(plan_id: int):
+    """Preview a plan: its shortfalls, figures, reviewers per proposal and loads."""
+    plan = get_or_404(AssignmentPlan, plan_id)
+    options = plan.options
+    return render_template(
+        "reviews/admin_plan.html",
+        call=plan.call,
+        plan=plan,
+        preview=planning.preview(plan),
+        stale=planning.is_stale(plan),
+        proposed=plan.state == PlanState.PROPOSED,
+        balancing=planning.LOAD_BALANCING_LABELS.get(options.get("load_balancing"), "None"),
+        empty_form=EmptyForm(),
+    )
+
+
+@bp.route("/plans/<int:plan_id>/deploy", methods=["POST"])
+@admin_required
+def deploy_plan(plan_id: int):
+    """Create the plan's new assignments and tell each reviewer once."""
+    plan = get_or_404(AssignmentPlan, plan_id)
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("reviews.plan", plan_id=plan.id))
+    try:
+        created = planning.deploy_plan(plan, actor=current_user)
+    except DomainError as error:
+        flash_error(error)
+        return redirect(url_for("reviews.plan", plan_id=plan_id))
+    db.session.commit()
+    flash(f"Deployed: {created} new assignment{'' if created == 1 else 's'}.", "success")
+    return redirect(url_for("reviews.assignments", call_id=plan.call_id))
+
+
+@bp.route("/plans/<int:plan_id>/discard", methods=["POST"])
+@admin_required
+def discard_plan(plan_id: int):
+    """Set a plan aside without assigning anything."""
+    plan = get_or_404(AssignmentPlan, plan_id)
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("reviews.plan", plan_id=plan.id))
+    try:
+        planning.discard_plan(plan, actor=current_user)
+    except DomainError as error:
+        flash_error(error)
+        return redirect(url_for("reviews.plan", plan_id=plan_id))
+    db.session.commit()
+    flash("The plan is discarded; nothing was assigned.", "success")
+    return redirect(url_for("reviews.assignments", call_id=plan.call_id))
 
 
 # Progress

@@ -6,7 +6,7 @@ from app import clock
 from app.calls.models import CallState
 from app.extensions import db
 from app.proposals.models import ProposalState
-from app.reviews import services
+from app.reviews import planning, services
 from app.reviews.models import ConflictSource
 from tests.authz import Route, admin_only
 from tests.factories import CallFactory, ProposalFactory, UserFactory
@@ -54,11 +54,35 @@ ROUTES = [
         changes=True,
     ),
     Route("reviews.progress", "GET", "/reviews/calls/{rv_call}/progress", admin_only(200)),
+    Route(
+        "reviews.run_plan",
+        "POST",
+        "/reviews/calls/{rv_call}/plans",
+        admin_only(302),
+        {"expert_threshold": "", "load_balancing": "gentle"},
+        changes=True,
+    ),
+    Route("reviews.plan", "GET", "/reviews/plans/{rv_plan}", admin_only(200)),
+    Route(
+        "reviews.deploy_plan",
+        "POST",
+        "/reviews/plans/{rv_plan}/deploy",
+        admin_only(302),
+        changes=True,
+    ),
+    Route(
+        "reviews.discard_plan",
+        "POST",
+        "/reviews/plans/{rv_plan}/discard",
+        admin_only(302),
+        changes=True,
+    ),
 ]
 
 
 def arrange(people) -> dict[str, int]:
-    """Create a call in review with a proposal, a pool of two and a declared conflict."""
+    """Create a call in review with a proposal, a pool of two, a declared conflict and a
+    proposed automatic assignment."""
     now = clock.now()
     call = CallFactory(
         state=CallState.IN_REVIEW,
@@ -82,9 +106,11 @@ def arrange(people) -> dict[str, int]:
     conflict = services.declare_conflict(
         proposal, conflicted, actor=conflicted, source=ConflictSource.REVIEWER_DECLARED
     )
+    plan = planning.create_plan(call, actor=admin, options=planning.PlanOptions())
     db.session.commit()
     return {
         "rv_call": call.id,
+        "rv_plan": plan.id,
         "rv_proposal": proposal.id,
         "rv_member": member.id,
         "rv_free": free.id,
