@@ -210,7 +210,10 @@ class _Reviewer:
     min_load: int
     in_pool: bool
     eligible: bool
-    existing: int = 0
+    existing: int = 0  # active assignments of the call's reviewable proposals
+    # Active assignments of the call's other proposals (since withdrawn or decided): they use
+    # up the reviewer's capacity in this call as on the pool page, but are not planned.
+    elsewhere: int = 0
 
 
 @dataclass
@@ -277,6 +280,9 @@ def build_problem(call: Call, options: PlanOptions, data: _CallData | None = Non
             )
     for _, r in active:
         reviewers[r].existing += 1
+    for p, r, state in data.assignments:
+        if p not in reviewable and state != AssignmentState.DECLINED and r in reviewers:
+            reviewers[r].elsewhere += 1
 
     per_proposal = Counter(p for p, _ in active)
     settled_ids = {p for p, n in per_proposal.items() if n > rpp}
@@ -286,13 +292,12 @@ def build_problem(call: Call, options: PlanOptions, data: _CallData | None = Non
 
     max_load, min_load = {}, {}
     for reviewer in reviewers.values():
+        outside_load = settled_load[reviewer.id] + reviewer.elsewhere
         taken = reviewer.existing - settled_load[reviewer.id]
-        cap = reviewer.max_load - settled_load[reviewer.id] if reviewer.eligible else 0
+        cap = reviewer.max_load - outside_load if reviewer.eligible else 0
         # Assignments made by hand beyond the cap stay; the reviewer just gets no more.
         max_load[reviewer.id] = max(cap, taken)
-        min_load[reviewer.id] = min(
-            max(reviewer.min_load - settled_load[reviewer.id], 0), max_load[reviewer.id]
-        )
+        min_load[reviewer.id] = min(max(reviewer.min_load - outside_load, 0), max_load[reviewer.id])
 
     affinity = tfidf_affinity(
         {row.id: f"{row.title}\n{row.abstract}\n{row.keywords}" for row in data.proposals},
@@ -375,6 +380,7 @@ def _result_json(inputs: PlanningInput, result: AssignmentResult, seconds: dict)
             )
     values = [pair["affinity"] for pair in pairs]
     load = Counter(pair["reviewer"] for pair in pairs)
+    load.update({reviewer.id: reviewer.elsewhere for reviewer in inputs.reviewers.values()})
     paired = {(pair["proposal"], pair["reviewer"]) for pair in pairs}
     shortfalls = []
     for shortfall in result.shortfalls:
@@ -411,7 +417,7 @@ def _result_json(inputs: PlanningInput, result: AssignmentResult, seconds: dict)
                 "id": reviewer.id,
                 "name": reviewer.name,
                 "load": load[reviewer.id],
-                "existing": reviewer.existing,
+                "existing": reviewer.existing + reviewer.elsewhere,
                 "max_load": reviewer.max_load if reviewer.in_pool else None,
                 "max_from_pool": reviewer.max_from_pool,
                 "min_load": reviewer.min_load,

@@ -10,6 +10,7 @@ from app import clock
 from app.calls.models import CallState
 from app.errors import ConflictError, ValidationError, WorkflowError
 from app.extensions import db
+from app.proposals.models import ProposalState
 from app.reviews import planning, services
 from app.reviews.assignment import ShortfallKind
 from app.reviews.models import (
@@ -174,6 +175,21 @@ def test_assignments_made_by_hand_beyond_the_limits_are_kept_and_counted(admin):
     assert loads == {chemist.id: 2, roboticist.id: 1, metallurgist.id: 1}
     kept = {(p["proposal"], p["reviewer"]) for p in plan.result["pairs"]}
     assert kept == active_pairs(call)
+
+
+def test_assignments_of_a_withdrawn_proposal_still_count_toward_the_load(admin):
+    call, (battery, _, _), (chemist, _, _) = three_topics(admin, reviews=1, max_load=1)
+    gone = proposal_under_review(call, **BATTERY)
+    assign(gone, chemist, admin=admin)
+    gone.state, gone.withdrawn_at = ProposalState.WITHDRAWN, NOW
+    db.session.commit()
+
+    plan = planning.create_plan(call, actor=admin, options=PlanOptions())
+
+    assert all(r != chemist.id for _, r in new_pairs(plan))
+    [row] = [row for row in plan.result["reviewers"] if row["id"] == chemist.id]
+    assert (row["load"], row["existing"], row["max_load"]) == (1, 1, 1)
+    assert gone.id not in {p["id"] for p in plan.result["proposals"]}
 
 
 def test_a_reviewer_dropped_from_the_pool_keeps_their_assignments(admin):
