@@ -225,3 +225,28 @@ def test_detection_reads_a_call_in_the_same_number_of_queries_for_1_or_20_propos
         costs[size] = counter.count
 
     assert costs[1] == costs[20]
+
+
+def test_a_reviewer_is_not_told_that_the_applicant_named_them(call, admin, login):
+    organization = OrganizationFactory(name="Related Industries")
+    victor = UserFactory(reviewer=True, email="victor@example.edu")
+    colleague = reviewer(organization_id=organization.id)
+    proposal_declaring(
+        call,
+        named("Victor Rival", "victor@example.edu", position=1),
+        related(organization, position=2),
+    )
+    in_pool(call, admin, victor, colleague)
+    services.detect_conflicts(call, actor=admin)
+    db.session.commit()
+
+    pages = [
+        login(user).get(f"/reviews/calls/{call.id}/declare").get_data(as_text=True)
+        for user in (victor, colleague)
+    ]
+
+    for page in pages:
+        listed = page.split('data-testid="declared"')[1].split("</ul>")[0]
+        assert "recorded by the program office" in listed
+        assert "applicant" not in listed and "relationship" not in listed
+        assert REASON not in page and "Funds our PhD student" not in page
