@@ -25,6 +25,9 @@ from `--small-proposals`); the researcher persona's `--mine` (50) in another cal
 calls of `--export-small` (1,000) and `--export-rows` (10,000) whose CSV and Excel exports are
 downloaded chunk by chunk, timed and traced for peak memory; a CSV export whose memory grows
 with its rows (more than 1.5× from the small to the big one) exits with status 1 too.
+Review: the reviewer persona's `--assignments` (50) in a call in review, assigned, drafted,
+submitted and declined, beside three bulk reviewers' assignments on each reviewable proposal
+of the big call; its growth check starts from `--small-assignments` (5).
 A page whose endpoint the app does not have (yet) is left out.
 """
 
@@ -73,6 +76,7 @@ from app.proposals.models import (
     ProposalVersion,
     proposal_sponsors,
 )
+from app.reviews.models import Assignment, CallReviewer, Review
 from config import TestingConfig
 from tests.dbutil import recreate_database
 
@@ -102,6 +106,9 @@ PERSONAS = {
     "admin": Persona("admin@bench.example", "Avery Admin", (Role.ADMIN,), "America/New_York"),
     "researcher": Persona(
         "researcher@bench.example", "Rosa Researcher", (Role.RESEARCHER,), "America/New_York"
+    ),
+    "reviewer": Persona(
+        "reviewer@bench.example", "Ravi Reviewer", (Role.REVIEWER,), "Europe/London"
     ),
 }
 
@@ -183,6 +190,13 @@ PAGES = [
         endpoint="proposals.mine",
     ),
     Page(
+        "reviewer dashboard (50 assignments)",
+        "/reviews/",
+        user="reviewer",
+        constant_queries=True,
+        endpoint="reviews.dashboard",
+    ),
+    Page(
         "a proposal, call of 50",
         "/proposals/{small_proposal}",
         user="admin",
@@ -258,6 +272,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="the researcher's proposals for the query-growth check (default 5)",
     )
     parser.add_argument(
+        "--assignments",
+        type=int,
+        default=50,
+        help="the reviewer persona's assignments (default 50)",
+    )
+    parser.add_argument(
+        "--small-assignments",
+        type=int,
+        default=5,
+        help="the reviewer's assignments for the query-growth check (default 5)",
+    )
+    parser.add_argument(
         "--export-rows",
         type=int,
         default=10000,
@@ -288,6 +314,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--small-proposals must be at least 1 and below --proposals")
     if not 0 < args.small_mine < args.mine:
         parser.error("--small-mine must be at least 1 and below --mine")
+    if not 0 < args.small_assignments < args.assignments:
+        parser.error("--small-assignments must be at least 1 and below --assignments")
     if not 0 < args.export_small < args.export_rows:
         parser.error("--export-small must be at least 1 and below --export-rows")
     if args.export_repeats < 1:
@@ -572,6 +600,7 @@ class BenchCall:
     key: str
     title: str
     prefix: str
+    in_review: bool = False
 
 
 BENCH_CALLS = [
@@ -579,11 +608,13 @@ BENCH_CALLS = [
     BenchCall("small_call", "Semiconductor seed grants", "SEMI"),
     BenchCall("export_small_call", "Export of 1,000", "EXA"),
     BenchCall("export_big_call", "Export of 10,000", "EXB"),
+    BenchCall("review_call", "Biomanufacturing seed grants", "BIO", in_review=True),
 ]
 
 
 def insert_calls() -> dict[str, int]:
-    """Insert the bench calls (closed, so every proposal state is plausible); return their ids."""
+    """Insert the bench calls (closed, so every proposal state is plausible; the review call in
+    review); return their ids."""
     now = datetime.now(UTC)
     rows = [
         {
@@ -600,9 +631,10 @@ def insert_calls() -> dict[str, int]:
             "reviews_per_proposal": 3,
             "is_blind": False,
             "member_visibility": "titles_abstracts",
-            "state": "closed",
+            "state": "in_review" if call.in_review else "closed",
             "opened_at": now - timedelta(days=90),
             "closed_at": now - timedelta(days=30),
+            "review_started_at": now - timedelta(days=29) if call.in_review else None,
             "last_reference_number": 0,
             "version": 1,
             "created_at": now,
@@ -906,7 +938,8 @@ def markdown_report(
         f"{total:,} users ({args.users:,} bulk + {len(PERSONAS)} signed-in), "
         f"{args.organizations:,} member organizations with "
         f"{args.invoices // args.organizations * args.organizations:,} invoices, "
-        f"a call of {args.proposals:,} proposals and the researcher's {args.mine:,} in another; "
+        f"a call of {args.proposals:,} proposals and the researcher's {args.mine:,} in another, "
+        f"the reviewer's {args.assignments:,} assignments; "
         f"{args.requests} timed requests per page after {args.warmup} warm-up; "
         f"server time in process through the WSGI test client."
     )
@@ -987,6 +1020,126 @@ def seed_calls(args: argparse.Namespace, *, full: bool, ids: dict[str, int]) -> 
             insert_proposals(ids[key], prefix, start, min(start + 5000, rows), applicants, sponsors)
 
 
+REVIEWABLE = ("submitted", "under_review")
+
+
+def _assignment_rows(
+    call_id: int, pairs: list[tuple[int, int]], admin_id: int, start: int, now: datetime
+) -> tuple[list[dict], list[str]]:
+    """Return the rows of assignments numbered from `start` and what each has: four in ten
+    submitted, two drafts, three untouched, one declined."""
+    rows, kinds = [], []
+    for number, (proposal_id, reviewer_id) in enumerate(pairs, start=start):
+        kind = number % 10
+        state = "submitted" if kind < 4 else "declined" if kind == 9 else "assigned"
+        assigned_at = now - timedelta(days=28, minutes=number)
+        rows.append(
+            {
+                "call_id": call_id,
+                "proposal_id": proposal_id,
+                "reviewer_id": reviewer_id,
+                "state": state,
+                "due_at": now + timedelta(days=30 - number % 5),
+                "assigned_by_id": admin_id,
+                "declined_at": now - timedelta(days=20) if state == "declined" else None,
+                "decline_reason": "Travelling" if state == "declined" else None,
+                "last_reminded_on": None,
+                "created_at": assigned_at,
+                "updated_at": assigned_at,
+            }
+        )
+        kinds.append("submitted" if kind < 4 else "draft" if kind < 6 else "none")
+    return rows, kinds
+
+
+def insert_assignments(
+    call_id: int, pairs: list[tuple[int, int]], admin_id: int, start: int = 0
+) -> None:
+    """Insert assignments of (proposal, reviewer) pairs in a call, with the reviews they have
+    (submitted, or a draft), in one transaction."""
+    if not pairs:
+        return
+    now = datetime.now(UTC)
+    rows, kinds = _assignment_rows(call_id, pairs, admin_id, start, now)
+    assignments = Assignment.__table__
+    with db.engine.begin() as connection:
+        ids = connection.execute(
+            sa.insert(assignments).returning(assignments.c.id, sort_by_parameter_order=True), rows
+        ).scalars()
+        reviews = []
+        for number, (assignment_id, kind) in enumerate(zip(ids, kinds, strict=True)):
+            if kind == "none":
+                continue
+            submitted = kind == "submitted"
+            written = now - timedelta(days=10, minutes=number)
+            reviews.append(
+                {
+                    "assignment_id": assignment_id,
+                    "recommendation": "fund_if_possible" if submitted else None,
+                    "confidence": 4 if submitted else None,
+                    "comments_to_applicant": "A sound plan; say how the results are checked.",
+                    "confidential_comments": "",
+                    "submitted_at": written if submitted else None,
+                    "weighted_total": Decimal(40 + number % 50) if submitted else None,
+                    "revision_count": 1 if submitted else 0,
+                    "created_at": written,
+                    "updated_at": written,
+                }
+            )
+        if reviews:
+            connection.execute(sa.insert(Review.__table__), reviews)
+
+
+def seed_reviews(args: argparse.Namespace, *, full: bool, ids: dict[str, int]) -> None:
+    """Give the reviewer persona its assignments in the review call (--small-assignments, then
+    the rest up to --assignments); at full size, three bulk reviewers on each reviewable
+    proposal of the big call, so the dashboard's query runs beside many other rows."""
+    (admin,) = _ids(sa.select(User.id).where(User.email == PERSONAS["admin"].email))
+    (reviewer,) = _ids(sa.select(User.id).where(User.email == PERSONAS["reviewer"].email))
+    call_id = ids["review_call"]
+    if not full:
+        applicants = _ids(
+            sa.select(User.id).where(User.email.like("%@example.org")).order_by(User.id)
+        )
+        # Two proposals per assignment: about two in three of them await review.
+        insert_proposals(call_id, "BIO", 0, 2 * args.assignments, applicants, [])
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.insert(CallReviewer.__table__),
+                {"call_id": call_id, "user_id": reviewer, "added_at": datetime.now(UTC)},
+            )
+    reviewable = _ids(
+        sa.select(Proposal.id)
+        .where(Proposal.call_id == call_id, Proposal.state.in_(REVIEWABLE))
+        .order_by(Proposal.id)
+    )
+    wanted = (args.small_assignments, args.assignments) if full else (0, args.small_assignments)
+    if len(reviewable) < wanted[1]:
+        raise BenchFailure(f"the review call has {len(reviewable)} proposals to review")
+    pairs = [(proposal_id, reviewer) for proposal_id in reviewable[slice(*wanted)]]
+    insert_assignments(call_id, pairs, admin, start=wanted[0])
+    if not full:
+        return
+    reviewers = _ids(
+        sa.select(User.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.email.like("%@example.org"), UserRole.role == Role.REVIEWER)
+        .order_by(User.id)
+    )
+    big = _ids(
+        sa.select(Proposal.id)
+        .where(Proposal.call_id == ids["big_call"], Proposal.state.in_(REVIEWABLE))
+        .order_by(Proposal.id)
+    )
+    pairs = [
+        (proposal_id, reviewers[(3 * number + seat) % len(reviewers)])
+        for number, proposal_id in enumerate(big)
+        for seat in range(3)
+    ]
+    for start in range(0, len(pairs), 5000):
+        insert_assignments(ids["big_call"], pairs[start : start + 5000], admin, start=start)
+
+
 def download(client: FlaskClient, url: str, counter: QueryCounter) -> tuple[int, int, int]:
     """Download `url` as a client reads a stream: chunk by chunk, keeping none of them.
 
@@ -1042,6 +1195,7 @@ def run(args: argparse.Namespace, tmp_dir: Path) -> int:
         insert_members(0, args.small_organizations, per_member, tiers)
         ids = insert_calls()
         seed_calls(args, full=False, ids=ids)
+        seed_reviews(args, full=False, ids=ids)
         analyze()
         engine = db.engine
     pages = [
@@ -1069,6 +1223,7 @@ def run(args: argparse.Namespace, tmp_dir: Path) -> int:
         insert_bulk_users(args.small_users, args.users, password_hash)
         insert_members(args.small_organizations, args.organizations, per_member, tiers)
         seed_calls(args, full=True, ids=ids)
+        seed_reviews(args, full=True, ids=ids)
         analyze()
     full_sizes = sizes(args, full=True)
     _progress(
@@ -1138,9 +1293,10 @@ def sizes(args: argparse.Namespace, *, full: bool) -> str:
     organizations = args.organizations if full else args.small_organizations
     proposals = args.proposals if full else args.small_proposals
     mine = args.mine if full else args.small_mine
+    assignments = args.assignments if full else args.small_assignments
     return (
         f"{users:,} users, {organizations:,} organizations, {proposals:,} proposals in the "
-        f"call and {mine:,} by the researcher"
+        f"call, {mine:,} by the researcher and {assignments:,} assignments of the reviewer"
     )
 
 
@@ -1197,6 +1353,8 @@ def write_json(
             "small_proposals": args.small_proposals,
             "mine": args.mine,
             "small_mine": args.small_mine,
+            "assignments": args.assignments,
+            "small_assignments": args.small_assignments,
             "requests": args.requests,
             "warmup": args.warmup,
         },
