@@ -285,9 +285,7 @@ def detect_conflicts(call: Call, *, actor: User | None) -> list[Conflict]:
             .options(
                 selectinload(Proposal.co_investigators),
                 selectinload(Proposal.sponsors),
-                selectinload(Proposal.declared_conflicts).joinedload(
-                    DeclaredConflict.organization
-                ),
+                selectinload(Proposal.declared_conflicts).joinedload(DeclaredConflict.organization),
             )
         )
     )
@@ -395,42 +393,7 @@ def assign_reviewer(
     Raises: ConflictError onto a confirmed conflict (the database refuses it too) or for a
     pair already assigned; WorkflowError for a proposal not awaiting review or a non-reviewer.
     """
-    if proposal.state not in REVIEWABLE_STATES:
-        raise WorkflowError(f"A {proposal.state.label.lower()} proposal is not reviewed.")
-    if not reviewer.has_role(Role.REVIEWER):
-        raise WorkflowError(f"{reviewer.name} is not a reviewer.")
-    conflict = confirmed_conflict(proposal.id, reviewer.id)
-    if conflict is not None:
-        raise ConflictError(
-            f"{reviewer.name} has a conflict with this proposal: {conflict.source.label.lower()}."
-        )
-    existing = db.session.scalar(
-        sa.select(Assignment).where(
-            Assignment.proposal_id == proposal.id, Assignment.reviewer_id == reviewer.id
-        )
-    )
-    if existing is not None and existing.state != AssignmentState.DECLINED:
-        raise ConflictError(f"{reviewer.name} already has this proposal.")
-    due_at = due_at or proposal.call.review_deadline
-    if existing is not None:
-        existing.state, existing.declined_at, existing.decline_reason = (
-            AssignmentState.ASSIGNED,
-            None,
-            None,
-        )
-        existing.due_at, existing.assigned_by_id = due_at, actor.id
-        assignment = existing
-    else:
-        assignment = Assignment(
-            call_id=proposal.call_id,
-            proposal_id=proposal.id,
-            reviewer_id=reviewer.id,
-            due_at=due_at,
-            assigned_by_id=actor.id,
-        )
-        db.session.add(assignment)
-    db.session.flush()
-    audit.record(actor, "review.assigned", proposal, {"reviewer_id": reviewer.id})
+    [assignment] = assign_reviewers([(proposal, reviewer)], actor=actor, due_at=due_at)
     if notify:
         notifications.enqueue(
             "review_assigned",
@@ -441,6 +404,72 @@ def assign_reviewer(
             },
         )
     return assignment
+
+
+def assign_reviewers(
+    pairs: list[tuple[Proposal, User]], *, actor: User, due_at: datetime | None = None
+) -> list[Assignment]:
+    """Give each proposal to its reviewer, checking every pair first in a few queries; all or
+    nothing. Sends no email: the caller tells each reviewer once.
+
+    Side effects: audit `review.assigned` per pair.
+    Raises: as `assign_reviewer`, for the first pair that fails.
+    """
+    pair_ids = {(proposal.id, reviewer.id) for proposal, reviewer in pairs}
+    proposal_ids = {proposal_id for proposal_id, _ in pair_ids}
+    conflicts = {
+        (conflict.proposal_id, conflict.reviewer_id): conflict
+        for conflict in db.session.scalars(
+            sa.select(Conflict).where(
+                Conflict.proposal_id.in_(proposal_ids),
+                Conflict.status == ConflictStatus.CONFIRMED,
+            )
+        )
+    }
+    existing = {
+        (assignment.proposal_id, assignment.reviewer_id): assignment
+        for assignment in db.session.scalars(
+            sa.select(Assignment).where(Assignment.proposal_id.in_(proposal_ids))
+        )
+    }
+    assignments = []
+    for proposal, reviewer in pairs:
+        key = (proposal.id, reviewer.id)
+        if proposal.state not in REVIEWABLE_STATES:
+            raise WorkflowError(f"A {proposal.state.label.lower()} proposal is not reviewed.")
+        if not reviewer.has_role(Role.REVIEWER):
+            raise WorkflowError(f"{reviewer.name} is not a reviewer.")
+        if key in conflicts:
+            raise ConflictError(
+                f"{reviewer.name} has a conflict with this proposal: "
+                f"{conflicts[key].source.label.lower()}."
+            )
+        assignment = existing.get(key)
+        if assignment is not None and assignment.state != AssignmentState.DECLINED:
+            raise ConflictError(f"{reviewer.name} already has this proposal.")
+        due = due_at or proposal.call.review_deadline
+        if assignment is not None:
+            assignment.state, assignment.declined_at, assignment.decline_reason = (
+                AssignmentState.ASSIGNED,
+                None,
+                None,
+            )
+            assignment.due_at, assignment.assigned_by_id = due, actor.id
+        else:
+            assignment = Assignment(
+                call_id=proposal.call_id,
+                proposal_id=proposal.id,
+                reviewer_id=reviewer.id,
+                due_at=due,
+                assigned_by_id=actor.id,
+            )
+            db.session.add(assignment)
+        existing[key] = assignment
+        assignments.append(assignment)
+    db.session.flush()
+    for proposal, reviewer in pairs:
+        audit.record(actor, "review.assigned", proposal, {"reviewer_id": reviewer.id})
+    return assignments
 
 
 def _decline(assignment: Assignment, *, actor: User, reason: str) -> None:

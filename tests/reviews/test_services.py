@@ -1,5 +1,6 @@
 """Review services: conflicts (declared and detected), assignment, reviews and scoring."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -110,6 +111,33 @@ def test_assignment_onto_a_conflict_is_refused_by_the_service(admin):
     with pytest.raises(ConflictError, match="declared by the reviewer"):
         services.assign_reviewer(proposal, user, actor=admin)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Assignment)) == 0
+
+
+def test_assigning_many_checks_every_pair_before_writing_any(admin, count_queries):
+    call = call_in_review()
+    first, second = proposal_under_review(call), proposal_under_review(call)
+    free, conflicted = reviewer(), reviewer()
+    services.declare_conflict(
+        second, conflicted, actor=conflicted, source=ConflictSource.REVIEWER_DECLARED
+    )
+    db.session.commit()
+
+    with pytest.raises(ConflictError, match="conflict"):
+        services.assign_reviewers([(first, free), (second, conflicted)], actor=admin)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Assignment)) == 0
+
+    pairs = [(first, free), (second, free), (first, conflicted)]
+    with count_queries() as queries:
+        services.assign_reviewers(pairs, actor=admin)
+    assert {(a.proposal_id, a.reviewer_id) for a in db.session.scalars(sa.select(Assignment))} == {
+        (first.id, free.id),
+        (second.id, free.id),
+        (first.id, conflicted.id),
+    }
+    lookups = [re.search(r"FROM (\w+)", q).group(1) for q in queries.statements if "FROM" in q]
+    # One lookup of conflicts and one of assignments for the batch, not two per pair.
+    assert (lookups.count("conflicts"), lookups.count("assignments")) == (1, 1)
 
 
 def test_assignment_onto_a_conflict_is_refused_by_the_database(admin):
