@@ -509,8 +509,6 @@ def edit_profile(user_id: int):
     require_visible(user.has_role(Role.REVIEWER))
     back = request.args.get("call_id", type=int)
     done = (
-        url_for("reviews.pool", call_id=back)
-        if back
-        else url_for("users.detail", user_id=user.id)
+        url_for("reviews.pool", call_id=back) if back else url_for("users.detail", user_id=user.id)
     )
     return _edit_profile(user, template="reviews/profile.html", done_url=done, call_id=back)
