@@ -12,6 +12,7 @@ A second run adds nothing: every step checks what exists first.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -246,12 +247,13 @@ def _proposals(call: Call) -> list[Proposal]:
     )
 
 
-def solve(call: Call, proposals: list[Proposal]) -> AssignmentResult:
-    """Return the exact assignment of the pool to the call's proposals (TF-IDF affinity)."""
+def solve(call: Call, proposals: list[Proposal], reviewer_ids: list[int]) -> AssignmentResult:
+    """Return the exact assignment of these pool reviewers to the call's proposals, with
+    TF-IDF affinity of their expertise to each proposal's title, abstract and keywords."""
     members = db.session.execute(
         sa.select(CallReviewer, ReviewerProfile)
         .join(ReviewerProfile, ReviewerProfile.user_id == CallReviewer.user_id)
-        .where(CallReviewer.call_id == call.id)
+        .where(CallReviewer.call_id == call.id, CallReviewer.user_id.in_(reviewer_ids))
         .order_by(CallReviewer.user_id)
     ).all()
     conflicts = frozenset(
@@ -294,7 +296,7 @@ def _scores(call: Call, proposal_index: int, demo: DemoReviewer, reader: int) ->
     return scores
 
 
-def _recommendation(total) -> Recommendation:
+def _recommendation(total: Decimal) -> Recommendation:
     if total >= 70:
         return Recommendation.FUND
     if total >= 45:
@@ -362,10 +364,10 @@ def assign_and_review(
     """Deploy the exact assignment the day after review began, then write the reviews over the
     weeks since: about three in five submitted, some drafts, the rest not started."""
     proposals = _proposals(call)
-    result = solve(call, proposals)
+    demos = {reviewers[d.email].id: d for d in REVIEWERS}
+    result = solve(call, proposals, list(demos))
     by_id = {p.id: p for p in proposals}
     index_of = {p.id: number for number, p in enumerate(proposals)}
-    demos = {reviewers[d.email].id: d for d in REVIEWERS}
     assigned_at = _at(today - timedelta(days=19), 15)
     assignments = []
     with clock_at(assigned_at):
