@@ -366,6 +366,7 @@ def test_blind_call_hides_the_team_and_the_file_name(login, reviewer):
 
     for secret in ("Zelda", "zelda@uni.example", "Oskar", "oskar@lab.example", "Oskarlab"):
         assert secret not in html
+    assert proposal.department and proposal.department not in html
     assert proposal.title in html
     assert download.status_code == 200
     disposition = download.headers["Content-Disposition"]
