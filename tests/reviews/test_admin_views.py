@@ -29,16 +29,6 @@ def fixed_now(monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: NOW)
 
 
-@pytest.fixture
-def admin():
-    return UserFactory(admin=True)
-
-
-@pytest.fixture
-def as_admin(login, admin):
-    return login(admin)
-
-
 def pooled(call, admin, **profile):
     user = reviewer(**profile)
     services.add_to_pool(call, user, actor=admin)

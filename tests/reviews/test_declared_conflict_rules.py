@@ -26,11 +26,6 @@ def fixed_now(monkeypatch):
 
 
 @pytest.fixture
-def admin():
-    return UserFactory(admin=True)
-
-
-@pytest.fixture
 def call():
     return call_in_review()
 

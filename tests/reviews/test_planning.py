@@ -55,11 +55,6 @@ def fixed_now(monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: NOW)
 
 
-@pytest.fixture
-def admin():
-    return UserFactory(admin=True)
-
-
 def active_pairs(call) -> set[tuple[int, int]]:
     return set(
         db.session.execute(

@@ -15,7 +15,6 @@ from app.reviews.models import (
     ConflictSource,
     PlanState,
 )
-from tests.factories import UserFactory
 from tests.reviews.helpers import assign, call_in_review, pool_reviewer, proposal_under_review
 
 NOW = datetime(2026, 4, 1, 15, 0, tzinfo=UTC)
@@ -29,16 +28,6 @@ TOPICS = [
 @pytest.fixture(autouse=True)
 def fixed_now(monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: NOW)
-
-
-@pytest.fixture
-def admin():
-    return UserFactory(admin=True)
-
-
-@pytest.fixture
-def as_admin(login, admin):
-    return login(admin)
 
 
 def arranged(admin, reviews=1):

@@ -33,11 +33,6 @@ def fixed_now(monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: NOW)
 
 
-@pytest.fixture
-def admin():
-    return UserFactory(admin=True)
-
-
 # Conflicts
 
 
