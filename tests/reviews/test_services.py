@@ -130,7 +130,7 @@ def test_assigning_many_checks_every_pair_before_writing_any(admin, count_querie
         (second.id, free.id),
         (first.id, conflicted.id),
     }
-    lookups = [re.search(r"FROM (\w+)", q).group(1) for q in queries.statements if "FROM" in q]
+    lookups = [m.group(1) for q in queries.statements if (m := re.search(r"FROM (\w+)", q))]
     # One lookup of conflicts and one of assignments for the batch, not two per pair.
     assert (lookups.count("conflicts"), lookups.count("assignments")) == (1, 1)
 
