@@ -192,6 +192,11 @@ class Assignment(TimestampMixin, db.Model):
         ),
     )
 
+    @property
+    def deadline(self) -> datetime | None:
+        """Return when the review is due: the assignment's own date, else the call's."""
+        return self.due_at or self.proposal.call.review_deadline
+
 
 class PlanState(StrEnum):
     """An automatic assignment is previewed, then deployed or discarded."""

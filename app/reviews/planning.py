@@ -39,7 +39,7 @@ from app.reviews.models import (
     PlanState,
     ReviewerProfile,
 )
-from app.reviews.policy import REVIEWING_CALL_STATES
+from app.reviews.services import REVIEWING_CALL_STATES
 from app.urls import external_url
 
 # The j-th assignment of a reviewer costs (j - 1) x this many affinity points (TF-IDF affinities

@@ -1,4 +1,4 @@
-"""Who may see and do what in review: reviewers with their assignments, administrators all."""
+"""Who may see and do what in review as a reviewer: their assignments, their call's conflicts."""
 
 from datetime import datetime
 
@@ -6,51 +6,23 @@ import sqlalchemy as sa
 
 from app.auth.models import Role
 from app.auth.policy import has_role, is_signed_in
-from app.calls.models import Call, CallState, ReviewVisibility
+from app.calls.models import Call, ReviewVisibility
 from app.extensions import db
-from app.reviews.models import Assignment, AssignmentState, CallReviewer, Conflict, ConflictStatus
+from app.reviews import services
+from app.reviews.models import Assignment, AssignmentState, CallReviewer
 
-# Reviewers work while the call is closed to submissions and in review; not before, not after.
-REVIEWING_CALL_STATES = frozenset({CallState.CLOSED, CallState.IN_REVIEW})
-
-
-def can_manage_review(user) -> bool:
-    """Administrators run pools, conflicts, assignments and progress."""
-    return has_role(user, Role.ADMIN)
-
-
-def has_confirmed_conflict(user, proposal_id: int) -> bool:
-    """Tell whether the user has a confirmed conflict with the proposal."""
-    return is_signed_in(user) and (
-        db.session.scalar(
-            sa.select(Conflict.id).where(
-                Conflict.proposal_id == proposal_id,
-                Conflict.reviewer_id == user.id,
-                Conflict.status == ConflictStatus.CONFIRMED,
-            )
-        )
-        is not None
-    )
-
-
-def holds_assignment(user, assignment: Assignment) -> bool:
-    """The reviewer the assignment is for, whatever its state (to decline or declare)."""
-    return is_signed_in(user) and assignment.reviewer_id == user.id
+REVIEWING_CALL_STATES = services.REVIEWING_CALL_STATES
 
 
 def can_open_assignment(user, assignment: Assignment) -> bool:
     """The reviewer reads the proposal and its review only while the assignment is theirs,
     not declined, and not blocked by a confirmed conflict."""
     return (
-        holds_assignment(user, assignment)
+        is_signed_in(user)
+        and assignment.reviewer_id == user.id
         and assignment.state != AssignmentState.DECLINED
-        and not has_confirmed_conflict(user, assignment.proposal_id)
+        and services.confirmed_conflict(assignment.proposal_id, user.id) is None
     )
-
-
-def review_deadline(assignment: Assignment) -> datetime | None:
-    """Return when the assignment's review is due: its own date, else the call's."""
-    return assignment.due_at or assignment.proposal.call.review_deadline
 
 
 def can_change_review(assignment: Assignment, now: datetime) -> bool:
@@ -58,7 +30,7 @@ def can_change_review(assignment: Assignment, now: datetime) -> bool:
     service has the last word)."""
     if assignment.proposal.call.state not in REVIEWING_CALL_STATES:
         return False
-    deadline = review_deadline(assignment)
+    deadline = assignment.deadline
     return not (
         assignment.state == AssignmentState.SUBMITTED and deadline is not None and now > deadline
     )

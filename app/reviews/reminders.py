@@ -11,16 +11,15 @@ from sqlalchemy.orm import contains_eager
 
 from app.audit import services as audit
 from app.auth.models import User
-from app.calls.models import Call, CallState
+from app.calls.models import Call
 from app.extensions import db
 from app.notifications import services as notifications
 from app.proposals.models import Proposal
 from app.reviews.models import Assignment, AssignmentState
-from app.reviews.services import REVIEWABLE_STATES
+from app.reviews.services import REVIEWABLE_STATES, REVIEWING_CALL_STATES
 from app.urls import external_url
 
 # Reviews are written only while the call is closed or in review (see the review services).
-WRITABLE_CALL_STATES = (CallState.CLOSED, CallState.IN_REVIEW)
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,7 @@ def send_reminders(*, now: datetime, within_days: int) -> ReminderSummary:
         .where(
             Assignment.state == AssignmentState.ASSIGNED,
             Proposal.state.in_(REVIEWABLE_STATES),
-            Call.state.in_(WRITABLE_CALL_STATES),
+            Call.state.in_(REVIEWING_CALL_STATES),
             User.is_active.is_(True),
             due.is_not(None),
             due <= now + timedelta(days=within_days),
@@ -107,22 +106,18 @@ def send_reminders(*, now: datetime, within_days: int) -> ReminderSummary:
             None,
             "assignment.reminded",
             assignment.proposal,
-            {"reviewer_id": assignment.reviewer_id, "due_at": _due(assignment).isoformat()},
+            {"reviewer_id": assignment.reviewer_id, "due_at": assignment.deadline.isoformat()},
         )
     return ReminderSummary(reviewers=reviewers, assignments=len(rows), overdue=overdue)
 
 
-def _due(assignment: Assignment) -> datetime:
-    return assignment.due_at or assignment.proposal.call.review_deadline
-
-
 def _item(assignment: Assignment, reviewer: User, now: datetime) -> dict:
     """Describe one assignment for the email: never the team, so blind calls stay blind."""
-    due = _due(assignment).astimezone(_zone(reviewer.timezone))
+    due = assignment.deadline.astimezone(_zone(reviewer.timezone))
     return {
         "reference": assignment.proposal.reference,
         "title": assignment.proposal.display_title,
         "due": f"{due:%d %b %Y %H:%M} {due.tzname()}",
-        "overdue": _due(assignment) < now,
+        "overdue": assignment.deadline < now,
         "url": external_url("reviews.review", assignment_id=assignment.id),
     }

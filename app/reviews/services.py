@@ -32,6 +32,8 @@ from app.reviews.scoring import weighted_total
 from app.urls import external_url
 
 REVIEWABLE_STATES = frozenset({ProposalState.SUBMITTED, ProposalState.UNDER_REVIEW})
+# Reviewers work while the call is closed to submissions and in review; not before, not after.
+REVIEWING_CALL_STATES = frozenset({CallState.CLOSED, CallState.IN_REVIEW})
 
 
 def profile_of(user: User) -> ReviewerProfile:
@@ -181,6 +183,48 @@ def declare_conflict(
         actor, "conflict.declared", proposal, {"reviewer_id": reviewer.id, "source": source.value}
     )
     return conflict
+
+
+def declare_call_conflicts(
+    call: Call, proposal_ids: list[int], *, reviewer: User, explanation: str = ""
+) -> list[Conflict]:
+    """Record the reviewer's conflicts with several of the call's proposals, marked from their
+    titles; all or nothing (the caller rolls back on an error).
+
+    Side effects: as `declare_conflict`, per proposal.
+    Raises: ValidationError naming the field `proposal_ids` for none marked, a proposal not
+    awaiting review in the call, or one whose review the reviewer already submitted.
+    """
+    if not proposal_ids:
+        raise ValidationError("Mark at least one proposal.", field="proposal_ids")
+    proposals = db.session.scalars(
+        sa.select(Proposal)
+        .where(
+            Proposal.id.in_(proposal_ids),
+            Proposal.call_id == call.id,
+            Proposal.state.in_(REVIEWABLE_STATES),
+        )
+        .order_by(Proposal.reference)
+    ).all()
+    if len(proposals) != len(set(proposal_ids)):
+        raise ValidationError("Mark only proposals of this call.", field="proposal_ids")
+    conflicts = []
+    for proposal in proposals:
+        try:
+            conflicts.append(
+                declare_conflict(
+                    proposal,
+                    reviewer,
+                    actor=reviewer,
+                    source=ConflictSource.REVIEWER_DECLARED,
+                    explanation=explanation,
+                )
+            )
+        except ConflictError as error:
+            raise ValidationError(
+                f"{proposal.reference}: {error.message}", field="proposal_ids"
+            ) from error
+    return conflicts
 
 
 @dataclass(frozen=True)
@@ -520,7 +564,7 @@ def _ensure_reviewable(assignment: Assignment, actor: User) -> None:
     if confirmed_conflict(assignment.proposal_id, actor.id) is not None:
         raise ConflictError("You have a conflict with this proposal and cannot review it.")
     call = assignment.proposal.call
-    if call.state not in (CallState.CLOSED, CallState.IN_REVIEW):
+    if call.state not in REVIEWING_CALL_STATES:
         raise WorkflowError("Reviews are written while the call is in review.")
     deadline = assignment.due_at or call.review_deadline
     if (

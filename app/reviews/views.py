@@ -187,7 +187,7 @@ def _render_review(assignment: Assignment, form):
         review=assignment.review,
         form=form,
         editable=policy.can_change_review(assignment, clock.now()),
-        deadline=policy.review_deadline(assignment),
+        deadline=assignment.deadline,
         others=_other_reviews(assignment),
         decline_form=DeclineForm(formdata=None),
     )
@@ -381,28 +381,19 @@ def declare_call_conflicts(call_id: int):
     form.proposal_ids.choices = [(proposal.id, "") for proposal in _call_titles(call)]
     if not form.validate_on_submit():
         return _render_call_conflicts(call, form, 400)
-    if not form.proposal_ids.data:
-        form_error(form, ValidationError("Mark at least one proposal.", field="proposal_ids"))
+    try:
+        conflicts = services.declare_call_conflicts(
+            call,
+            form.proposal_ids.data,
+            reviewer=current_user,
+            explanation=form.explanation.data or "",
+        )
+    except DomainError as error:
+        db.session.rollback()  # all or nothing: none of the marks is kept
+        form_error(form, error)
         return _render_call_conflicts(call, form, 400)
-    proposals = db.session.scalars(
-        sa.select(Proposal).where(Proposal.id.in_(form.proposal_ids.data))
-    ).all()
-    for proposal in proposals:
-        try:
-            services.declare_conflict(
-                proposal,
-                current_user,
-                actor=current_user,
-                source=ConflictSource.REVIEWER_DECLARED,
-                explanation=form.explanation.data or "",
-            )
-        except DomainError as error:
-            db.session.rollback()  # all or nothing: none of the marks is kept
-            message = f"{proposal.reference}: {error.message}"
-            form_error(form, ValidationError(message, field="proposal_ids"))
-            return _render_call_conflicts(call, form, 400)
     db.session.commit()
-    count = len(proposals)
+    count = len(conflicts)
     flash(
         f"Your conflict{'' if count == 1 else 's'} with {count} proposal"
         f"{'' if count == 1 else 's'} {'is' if count == 1 else 'are'} recorded. You will not be "

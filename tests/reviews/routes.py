@@ -20,12 +20,6 @@ def assigned_only(status) -> dict:
     return everyone(404, anonymous=LOGIN) | {"reviewer": status}
 
 
-def pool_only(status) -> dict:
-    """The call's pool reviewer gets `status`; other signed-in users 403 (they are not
-    reviewers); anonymous goes to sign in."""
-    return reviewers_only(status)
-
-
 ROUTES = [
     Route("reviews.dashboard", "GET", "/reviews/", reviewers_only(200)),
     Route("reviews.profile", "GET", "/reviews/profile", reviewers_only(200)),
@@ -82,12 +76,14 @@ ROUTES = [
         {"expertise": "hydrogels", "department": "Chemistry", "max_load": "2"},
         changes=True,
     ),
-    Route("reviews.call_conflicts", "GET", "/reviews/calls/{rvr_call}/declare", pool_only(200)),
+    Route(
+        "reviews.call_conflicts", "GET", "/reviews/calls/{rvr_call}/declare", reviewers_only(200)
+    ),
     Route(
         "reviews.declare_call_conflicts",
         "POST",
         "/reviews/calls/{rvr_call}/declare",
-        pool_only(302),
+        reviewers_only(302),
         {"proposal_ids": "{rvr_other_proposal}", "explanation": "My former student"},
         changes=True,
     ),
