@@ -34,6 +34,12 @@ def can_view_proposal(user, proposal: Proposal) -> bool:
     )
 
 
+def can_see_declared_conflicts(user, proposal: Proposal) -> bool:
+    """The applicant and administrators read the declared conflicts; co-investigators, like
+    reviewers and members, do not."""
+    return is_applicant(user, proposal) or can_manage_proposals(user)
+
+
 def can_edit_proposal(user, proposal: Proposal, now: datetime) -> bool:
     """The applicant edits a draft while the call accepts submissions."""
     return (

@@ -71,12 +71,6 @@ def _snapshot_content(snapshot: dict) -> dict:
     }
 
 
-def _sees_declared_conflicts(proposal: Proposal) -> bool:
-    """The applicant and administrators read the declared conflicts; co-investigators, like
-    reviewers and members, do not."""
-    return policy.is_applicant(current_user, proposal) or policy.can_manage_proposals(current_user)
-
-
 def time_left(deadline: datetime, now: datetime) -> str:
     """Say how long remains until the deadline, roughly ("3 days 4 hours")."""
     seconds = int((deadline - now).total_seconds())
@@ -180,7 +174,11 @@ def _render_detail(proposal: Proposal, *, extension_form: ExtensionForm | None =
         "proposals/detail.html",
         proposal=proposal,
         content=live_content(proposal),
-        declared=live_declared_conflicts(proposal) if _sees_declared_conflicts(proposal) else None,
+        declared=(
+            live_declared_conflicts(proposal)
+            if policy.can_see_declared_conflicts(current_user, proposal)
+            else None
+        ),
         deadline=deadline,
         time_left=time_left(deadline, now),
         accepting=accepts_submissions(proposal, now),
@@ -223,7 +221,7 @@ def version(proposal_id: int, number: int):
         content=_snapshot_content(version.snapshot),
         # Versions submitted before conflicts could be declared have none.
         declared=version.snapshot.get("declared_conflicts", [])
-        if _sees_declared_conflicts(proposal)
+        if policy.can_see_declared_conflicts(current_user, proposal)
         else None,
         can_download=policy.can_download_attachment(current_user, proposal),
     )
