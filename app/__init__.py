@@ -80,8 +80,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.audit import views as _audit_views  # noqa: F401, PLC0415
     from app.auth import bp as auth_bp  # noqa: PLC0415
     from app.auth import views as _auth_views  # noqa: F401, PLC0415
+    from app.awards import bp as awards_bp  # noqa: PLC0415
     from app.calls import bp as calls_bp  # noqa: PLC0415
     from app.calls import views as _call_views  # noqa: F401, PLC0415
+    from app.decisions import bp as decisions_bp  # noqa: PLC0415
+    from app.interest import bp as interest_bp  # noqa: PLC0415
     from app.main import bp as main_bp  # noqa: PLC0415
     from app.main import views as _main_views  # noqa: F401, PLC0415
     from app.members import bp as members_bp  # noqa: PLC0415
@@ -110,6 +113,9 @@ def _register_blueprints(app: Flask) -> None:
         calls_bp,
         proposals_bp,
         reviews_bp,
+        interest_bp,
+        decisions_bp,
+        awards_bp,
         audit_bp,
         notifications_bp,
     ):

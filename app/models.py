@@ -2,7 +2,10 @@
 
 from app.audit.models import AuditEvent
 from app.auth.models import Role, User, UserRole, UserToken
+from app.awards.models import Award, FundingLine, Report, SeedFundYear
 from app.calls.models import Call, Criterion
+from app.decisions.models import Decision
+from app.interest.models import MemberInterest
 from app.members.models import (
     Contact,
     Invoice,
@@ -30,6 +33,12 @@ from app.reviews.models import (
 )
 
 __all__ = [
+    "Award",
+    "Decision",
+    "FundingLine",
+    "MemberInterest",
+    "Report",
+    "SeedFundYear",
     "Assignment",
     "CallReviewer",
     "Conflict",

@@ -9,9 +9,14 @@ import pytest
 from app.extensions import db
 from tests import core_routes
 from tests.authz import HOME, LOGIN, ROLES
+from tests.awards import report_routes as award_report_routes
+from tests.awards import routes as award_routes
 from tests.calls import routes as call_routes
 from tests.dbutil import snapshot
+from tests.decisions import ranking_routes as decision_ranking_routes
+from tests.decisions import routes as decision_routes
 from tests.factories import UserFactory
+from tests.interest import routes as interest_routes
 from tests.members import dashboard_routes as member_dashboard_routes
 from tests.members import routes as member_routes
 from tests.members import transfer_routes as member_transfer_routes
@@ -32,6 +37,11 @@ FEATURES = [
     call_routes,
     review_admin_routes,
     review_routes,
+    interest_routes,
+    decision_ranking_routes,
+    decision_routes,
+    award_routes,
+    award_report_routes,
 ]
 ROUTES = [route for feature in FEATURES for route in feature.ROUTES]
 IGNORED_ENDPOINTS = {"static", "bootstrap.static"}

@@ -65,6 +65,21 @@ class MemberVisibility(StrEnum):
         return {"nothing": "Nothing", "titles_abstracts": "Titles and abstracts"}[self.value]
 
 
+class InterestMode(StrEnum):
+    """How member interest counts in a call's ranking."""
+
+    ADVISORY = "advisory"
+    WEIGHTED = "weighted"
+
+    @property
+    def label(self) -> str:
+        """Return the name shown to people."""
+        return {
+            "advisory": "Advisory: shown beside merit, never blended",
+            "weighted": "Weighted into the ranking",
+        }[self.value]
+
+
 class ReviewVisibility(StrEnum):
     """When a reviewer sees the other reviews of a proposal."""
 
@@ -106,6 +121,13 @@ class Call(TimestampMixin, db.Model):
     review_visibility: Mapped[ReviewVisibility] = mapped_column(
         enum_column(ReviewVisibility, "review_visibility"), default=ReviewVisibility.AFTER_OWN
     )
+    interest_mode: Mapped[InterestMode] = mapped_column(
+        enum_column(InterestMode, "interest_mode"),
+        default=InterestMode.ADVISORY,
+        server_default=InterestMode.ADVISORY.value,
+    )
+    # Percentage of the ranking score taken from member interest when the mode is weighted.
+    interest_weight: Mapped[int] = mapped_column(default=0, server_default="0")
     state: Mapped[CallState] = mapped_column(
         enum_column(CallState, "call_state"), default=CallState.DRAFT, index=True
     )
@@ -135,6 +157,11 @@ class Call(TimestampMixin, db.Model):
             "(state NOT IN ('decided', 'archived')) OR (decided_at IS NOT NULL)",
             name="decided_at_once_decided",
         ),
+        sa.CheckConstraint(
+            "(interest_mode = 'weighted') = (interest_weight BETWEEN 1 AND 100)",
+            name="interest_weight_iff_weighted",
+        ),
+        sa.CheckConstraint("interest_weight BETWEEN 0 AND 100", name="interest_weight_range"),
     )
 
     def __repr__(self) -> str:

@@ -1,1 +1,5 @@
-"""Ranking and decisions: calibrated scores, the suggested award set, and (later) the pages."""
+"""Ranking and decisions: calibrated scores, the suggested set, staged and released decisions."""
+
+from flask import Blueprint
+
+bp = Blueprint("decisions", __name__, url_prefix="/decisions")

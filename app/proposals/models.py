@@ -58,6 +58,9 @@ PROPOSAL_TRANSITIONS = MappingProxyType(
 )
 
 EDITABLE_STATES = frozenset({ProposalState.DRAFT})
+DECIDED_STATES = frozenset(
+    {ProposalState.AWARDED, ProposalState.DECLINED, ProposalState.WAITLISTED}
+)
 WITHDRAWABLE_STATES = frozenset(
     {ProposalState.DRAFT, ProposalState.SUBMITTED, ProposalState.UNDER_REVIEW}
 )
@@ -146,6 +149,8 @@ class Proposal(TimestampMixin, db.Model):
     first_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the decision was released to the applicant (awarded, declined or waitlisted).
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     withdrawal_reason: Mapped[str | None] = mapped_column(sa.Text)
     version_count: Mapped[int] = mapped_column(default=0)
     version: Mapped[int] = mapped_column(default=1)
@@ -185,6 +190,10 @@ class Proposal(TimestampMixin, db.Model):
         sa.CheckConstraint(
             "state IN ('draft', 'withdrawn') OR submitted_at IS NOT NULL",
             name="submitted_at_once_submitted",
+        ),
+        sa.CheckConstraint(
+            "state NOT IN ('awarded', 'declined', 'waitlisted') OR decided_at IS NOT NULL",
+            name="decided_at_once_decided",
         ),
     )
 

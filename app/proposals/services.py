@@ -102,7 +102,12 @@ class DraftValues:
     relationships: list[Relationship] = field(default_factory=list)
 
 
-STATE_STAMPS = {ProposalState.WITHDRAWN: "withdrawn_at"}
+STATE_STAMPS = {
+    ProposalState.WITHDRAWN: "withdrawn_at",
+    ProposalState.AWARDED: "decided_at",
+    ProposalState.DECLINED: "decided_at",
+    ProposalState.WAITLISTED: "decided_at",
+}
 STATE_ACTIONS = {
     ProposalState.SUBMITTED: "proposal.submitted",
     ProposalState.DRAFT: "proposal.reopened",
