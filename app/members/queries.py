@@ -9,6 +9,7 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload, lazyload
 
 from app.audit.models import AuditEvent
 from app.auth.models import User
+from app.awards.models import FundingLine, FundingSource
 from app.extensions import db
 from app.members.models import (
     Contact,
@@ -207,8 +208,15 @@ class SeedFund:
 
 
 def awarded_in(year: FiscalYear) -> Decimal:
-    """Return the amount awarded from the pool in a fiscal year (zero until awards exist)."""
-    return Decimal("0")
+    """Return the net amount awarded from a fiscal year's pool: its pool lines less what
+    terminated awards gave back."""
+    total = db.session.scalar(
+        sa.select(sa.func.sum(FundingLine.amount - FundingLine.returned_amount)).where(
+            FundingLine.source == FundingSource.POOL, FundingLine.fiscal_year == year.label_year
+        )
+    )
+    # SQLite may hand back a float for a sum of NUMERIC columns; go through str to keep cents.
+    return Decimal(str(total or 0)).quantize(Decimal("0.01"))
 
 
 def seed_fund(year: FiscalYear) -> SeedFund:
