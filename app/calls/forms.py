@@ -17,7 +17,13 @@ from wtforms import (
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, StopValidation
 
-from app.calls.models import CallState, MemberVisibility
+from app.calls.models import CallState, InterestMode, MemberVisibility
+from app.calls.services import (
+    INTEREST_WEIGHT_MAX,
+    INTEREST_WEIGHT_MIN,
+    WEIGHT_RANGE,
+    WEIGHT_REQUIRED,
+)
 from app.forms import choices
 
 MARKDOWN_NOTE = "Markdown is supported: **bold**, *italic*, lists, links and tables."
@@ -40,6 +46,16 @@ class AmountField(_StopOnUnreadableInput, DecimalField):
 
 class WholeNumberField(_StopOnUnreadableInput, IntegerField):
     """A whole number."""
+
+
+class OptionalWholeNumberField(WholeNumberField):
+    """A whole number that may be left empty (data None); the form judges when it is needed."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and not valuelist[0].strip():
+            self.data = None
+            return
+        super().process_formdata(valuelist)
 
 
 class ZonedDateTimeField(_StopOnUnreadableInput, DateTimeLocalField):
@@ -141,6 +157,19 @@ class CallForm(FlaskForm):
         default=MemberVisibility.NOTHING.value,
         validators=[InputRequired()],
     )
+    interest_mode = SelectField(
+        "Member interest",
+        choices=choices((option.value, option.label) for option in InterestMode),
+        # Left out of the post (an older form), it stays advisory: the safe default.
+        default=InterestMode.ADVISORY.value,
+    )
+    interest_weight = OptionalWholeNumberField(
+        "Interest weight (%)",
+        description=(
+            "Only when weighted: the share of the ranking score taken from member interest, "
+            f"{INTEREST_WEIGHT_MIN} to {INTEREST_WEIGHT_MAX}%."
+        ),
+    )
     reference_prefix = StringField(
         "Reference prefix",
         validators=[InputRequired(message="Enter a reference prefix."), Length(max=12)],
@@ -153,6 +182,15 @@ class CallForm(FlaskForm):
         super().__init__(*args, meta={"zone": zone}, **kwargs)
         for field in (self.opens_at, self.closes_at, self.review_deadline):
             field.description = f"In your time zone, {zone.key}."
+
+    def validate_interest_weight(self, field) -> None:
+        """Require a weight of 1-50% when interest is weighted; ignore it when advisory."""
+        if self.interest_mode.data != InterestMode.WEIGHTED.value:
+            return
+        if field.data is None:
+            raise StopValidation(WEIGHT_REQUIRED)
+        if not INTEREST_WEIGHT_MIN <= field.data <= INTEREST_WEIGHT_MAX:
+            raise StopValidation(WEIGHT_RANGE)
 
     def values(self) -> dict:
         """Return the settings as the call services take them."""
@@ -169,6 +207,8 @@ class CallForm(FlaskForm):
             "reviews_per_proposal": self.reviews_per_proposal.data,
             "is_blind": bool(self.is_blind.data),
             "member_visibility": MemberVisibility(self.member_visibility.data),
+            "interest_mode": InterestMode(self.interest_mode.data),
+            "interest_weight": self.interest_weight.data,
             "reference_prefix": self.reference_prefix.data or "",
         }
 

@@ -3,6 +3,7 @@
 import re
 from datetime import datetime
 from decimal import Decimal
+from enum import Enum
 
 from app import clock
 from app.audit import services as audit
@@ -13,6 +14,7 @@ from app.calls.models import (
     Call,
     CallState,
     Criterion,
+    InterestMode,
     MemberVisibility,
 )
 from app.calls.queries import rubric_is_frozen
@@ -33,8 +35,37 @@ CALL_FIELDS = (
     "reviews_per_proposal",
     "is_blind",
     "member_visibility",
+    "interest_mode",
+    "interest_weight",
 )
 PREFIX = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
+
+# Member interest may take at most half of a weighted ranking: merit stays the larger part.
+INTEREST_WEIGHT_MIN = 1
+INTEREST_WEIGHT_MAX = 50
+WEIGHT_REQUIRED = "Enter the weight of member interest, in percent."
+WEIGHT_RANGE = f"The weight must be {INTEREST_WEIGHT_MIN} to {INTEREST_WEIGHT_MAX}%."
+
+
+def _settle_interest(values: dict) -> None:
+    """Check the interest setting; an advisory call has no weight, whatever was typed."""
+    if "interest_mode" not in values:
+        return
+    mode = InterestMode(values["interest_mode"])
+    values["interest_mode"] = mode
+    if mode == InterestMode.ADVISORY:
+        values["interest_weight"] = 0
+        return
+    if values.get("member_visibility") != MemberVisibility.TITLES_ABSTRACTS:
+        raise ValidationError(
+            "Member interest can be weighted only when members may see titles and abstracts.",
+            field="interest_mode",
+        )
+    weight = values.get("interest_weight")
+    if weight is None:
+        raise ValidationError(WEIGHT_REQUIRED, field="interest_weight")
+    if not INTEREST_WEIGHT_MIN <= weight <= INTEREST_WEIGHT_MAX:
+        raise ValidationError(WEIGHT_RANGE, field="interest_weight")
 
 
 def _check_call(values: dict) -> None:
@@ -57,6 +88,7 @@ def _check_call(values: dict) -> None:
         )
     if values["reviews_per_proposal"] < 1:
         raise ValidationError("At least one review per proposal.", field="reviews_per_proposal")
+    _settle_interest(values)
 
 
 def _plain(value):
@@ -64,7 +96,7 @@ def _plain(value):
         return str(value)
     if isinstance(value, datetime):
         return value.isoformat()
-    return value.value if isinstance(value, MemberVisibility) else value
+    return value.value if isinstance(value, Enum) else value
 
 
 def create_call(*, actor: User, **values) -> Call:
@@ -111,6 +143,14 @@ def update_call(call: Call, *, actor: User, expected_version: int, **values) -> 
         raise ValidationError(
             "References have been given with this prefix; it cannot change.",
             field="reference_prefix",
+        )
+    if call.state == CallState.DECIDED and (
+        values.get("interest_mode", call.interest_mode) != call.interest_mode
+        or values.get("interest_weight", call.interest_weight) != call.interest_weight
+    ):
+        raise ValidationError(
+            "The call is decided: how member interest counted in its ranking cannot change.",
+            field="interest_mode",
         )
     changes = {}
     for name in CALL_FIELDS:

@@ -142,6 +142,8 @@ def edit(call_id: int):
     form = CallForm(obj=call, zone=viewer_zone())
     if request.method == "GET":
         form.member_visibility.data = call.member_visibility.value
+        form.interest_mode.data = call.interest_mode.value
+        form.interest_weight.data = call.interest_weight or None
         form.version.data = call.version
     if form.validate_on_submit():
         try:

@@ -7,7 +7,7 @@ import pytest
 
 from app import clock
 from app.calls import services
-from app.calls.models import CALL_TRANSITIONS, CallState
+from app.calls.models import CALL_TRANSITIONS, CallState, InterestMode
 from app.errors import ConflictError, ValidationError, WorkflowError
 from app.markdown import render_markdown
 from tests.factories import CallFactory, UserFactory
@@ -162,3 +162,37 @@ def test_markdown_is_rendered_and_script_is_dropped():
     assert "&lt;script&gt;" in html
     assert 'href="javascript:' not in html
     assert '<a href="https://mit.edu" rel="noopener noreferrer nofollow">ok</a>' in html
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"interest_mode": "weighted"}, "interest_weight"),
+        ({"interest_mode": "weighted", "interest_weight": 51}, "interest_weight"),
+        ({"interest_mode": "weighted", "interest_weight": 0}, "interest_weight"),
+        (
+            {"interest_mode": "weighted", "interest_weight": 10, "member_visibility": "nothing"},
+            "interest_mode",
+        ),
+    ],
+)
+def test_inconsistent_interest_settings_are_refused(admin, changes, field):
+    with pytest.raises(ValidationError) as error:
+        services.create_call(actor=admin, **settings(**changes))
+
+    assert error.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("changes", "stored"),
+    [
+        ({}, (InterestMode.ADVISORY, 0)),
+        ({"interest_mode": "advisory", "interest_weight": 40}, (InterestMode.ADVISORY, 0)),
+        ({"interest_mode": "weighted", "interest_weight": 1}, (InterestMode.WEIGHTED, 1)),
+        ({"interest_mode": "weighted", "interest_weight": 50}, (InterestMode.WEIGHTED, 50)),
+    ],
+)
+def test_interest_setting_is_stored_with_a_weight_only_when_weighted(admin, changes, stored):
+    call = services.create_call(actor=admin, **settings(**changes))
+
+    assert (call.interest_mode, call.interest_weight) == stored

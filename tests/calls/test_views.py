@@ -10,7 +10,14 @@ import sqlalchemy as sa
 from app import clock
 from app.audit.models import AuditEvent
 from app.calls import queries
-from app.calls.models import CALL_TRANSITIONS, Call, CallState, Criterion, MemberVisibility
+from app.calls.models import (
+    CALL_TRANSITIONS,
+    Call,
+    CallState,
+    Criterion,
+    InterestMode,
+    MemberVisibility,
+)
 from app.extensions import db
 from app.proposals.models import ProposalState
 from tests.factories import CallFactory, ProposalFactory, UserFactory
@@ -667,3 +674,100 @@ def test_an_archived_call_cannot_be_edited(client):
 
     assert "An archived call cannot change." in page_text(response)
     assert call.title == "Old round"
+
+
+# Member interest setting
+
+
+def test_interest_is_advisory_unless_the_call_says_otherwise(client):
+    client.post("/calls/new", data=call_form(interest_weight="30"))
+
+    call = db.session.scalar(sa.select(Call))
+    # A weight typed for an advisory call means nothing: it is not kept.
+    assert (call.interest_mode, call.interest_weight) == (InterestMode.ADVISORY, 0)
+
+
+def test_admin_weights_member_interest_into_the_ranking(client, audit_log):
+    call = CallFactory(draft=True, member_visibility=MemberVisibility.TITLES_ABSTRACTS)
+
+    response = client.post(
+        f"/calls/{call.id}/edit",
+        data=call_form(interest_mode="weighted", interest_weight="20", version=call.version),
+    )
+
+    assert response.status_code == 302
+    assert (call.interest_mode, call.interest_weight) == (InterestMode.WEIGHTED, 20)
+    detail = audit_log("call.updated")[0].detail
+    assert (detail["interest_mode"], detail["interest_weight"]) == (
+        ["advisory", "weighted"],
+        [0, 20],
+    )
+
+
+def test_edit_form_shows_the_interest_setting(client):
+    call = CallFactory(
+        draft=True,
+        member_visibility=MemberVisibility.TITLES_ABSTRACTS,
+        interest_mode=InterestMode.WEIGHTED,
+        interest_weight=15,
+    )
+
+    html = page_text(client.get(f"/calls/{call.id}/edit"))
+
+    assert '<option selected value="weighted">' in html
+    assert 'name="interest_weight" type="number" value="15"' in html
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"interest_weight": ""}, "Enter the weight of member interest, in percent."),
+        ({"interest_weight": "0"}, "The weight must be 1 to 50%."),
+        ({"interest_weight": "51"}, "The weight must be 1 to 50%."),
+        ({"interest_weight": "a lot"}, "Not a valid integer value."),
+    ],
+)
+def test_bad_interest_weight_is_refused_beside_its_field(client, changes, message):
+    response = client.post(
+        "/calls/new", data=call_form(interest_mode="weighted", theme="Kept theme") | changes
+    )
+
+    html = page_text(response)
+    assert f'id="interest_weight-error">{message}</div>' in html
+    assert 'value="Kept theme"' in html
+    assert '<option selected value="weighted">' in html
+    assert count(Call) == 0
+
+
+def test_weighted_interest_needs_members_to_see_the_proposals(client):
+    response = client.post(
+        "/calls/new",
+        data=call_form(member_visibility="nothing", interest_mode="weighted", interest_weight="10"),
+    )
+
+    assert (
+        'id="interest_mode-error">Member interest can be weighted only when members may see '
+        "titles and abstracts.</div>"
+    ) in page_text(response)
+    assert count(Call) == 0
+
+
+def test_a_decided_calls_interest_setting_cannot_change(client):
+    call = CallFactory(
+        **STAMPS[CallState.DECIDED], member_visibility=MemberVisibility.TITLES_ABSTRACTS
+    )
+
+    response = client.post(
+        f"/calls/{call.id}/edit",
+        data=call_form(interest_mode="weighted", interest_weight="10", version=call.version),
+    )
+
+    assert "how member interest counted in its ranking cannot change" in page_text(response)
+    assert (call.interest_mode, call.interest_weight) == (InterestMode.ADVISORY, 0)
+
+
+def test_an_empty_weight_is_fine_for_advisory_interest(client):
+    client.post("/calls/new", data=call_form(interest_mode="advisory", interest_weight=""))
+
+    call = db.session.scalar(sa.select(Call))
+    assert (call.interest_mode, call.interest_weight) == (InterestMode.ADVISORY, 0)
