@@ -2,29 +2,19 @@
 
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
-from werkzeug.exceptions import Forbidden
 
 from app import clock
 from app.auth.models import Role
 from app.errors import DomainError
 from app.extensions import db
-from app.members import queries as member_queries
 from app.members import services as member_services
 from app.members.models import Contact, MembershipStatus
-from app.members.policy import can_edit_contact, can_view_organization_portal, has_member_access
+from app.members.policy import can_edit_contact, can_view_organization_portal
 from app.portal import bp, queries
+from app.portal.access import MembershipNotActive, grace_days, representation
 from app.portal.forms import ContactDetailsForm
 from app.seed.queries import demo_data_loaded
 from app.web import form_error, require, role_required
-
-
-class MembershipNotActive(Forbidden):
-    """A member representative whose organization's membership gives no access (or who has none)."""
-
-    def __init__(self, contact: Contact | None, status: MembershipStatus | None):
-        super().__init__()
-        self.contact = contact
-        self.status = status
 
 
 @bp.errorhandler(MembershipNotActive)
@@ -35,25 +25,9 @@ def membership_not_active(error: MembershipNotActive):
     ), 403
 
 
-def _grace_days() -> int:
-    return current_app.config["MEMBERSHIP_GRACE_DAYS"]
-
-
 def _representation() -> tuple[Contact, MembershipStatus]:
-    """Return the signed-in representative's contact and their organization's status today.
-
-    Raises MembershipNotActive when the account represents no one, or a member that is
-    lapsed, withdrawn or not yet started: access follows the status at once.
-    """
-    contact = member_queries.representative_contact(current_user)
-    status = (
-        member_queries.organization_status(contact.organization, clock.today(), _grace_days())
-        if contact is not None
-        else None
-    )
-    if not has_member_access(current_user, contact, status):
-        raise MembershipNotActive(contact, status)
-    return contact, status
+    """Return the signed-in representative's contact and their organization's status today."""
+    return representation(current_user)
 
 
 @bp.route("/")
@@ -110,5 +84,5 @@ def directory():
     """List the members in good standing: names, tiers, sectors, countries and websites only."""
     _representation()
     return render_template(
-        "portal/directory.html", members=queries.directory(clock.today(), _grace_days())
+        "portal/directory.html", members=queries.directory(clock.today(), grace_days())
     )
