@@ -124,3 +124,40 @@ def xlsx_bytes(export: Export) -> bytes:
 def attachment_headers(filename: str) -> dict[str, str]:
     """Return the header that makes a browser download the response as `filename`."""
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+def csv_sections_chunks(exports: list[Export]) -> Iterator[str]:
+    """Yield several datasets as one CSV: each after a line naming it, a blank line between."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    for number, export in enumerate(exports):
+        if number:
+            writer.writerow([])
+        writer.writerow([export.name])
+        writer.writerow(export.header)
+        for row in export.rows:
+            writer.writerow([csv_value(value) for value in row])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def xlsx_workbook_bytes(exports: list[Export]) -> bytes:
+    """Return several datasets as one Excel workbook, a sheet each (write-only mode)."""
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for export in exports:
+        sheet = workbook.create_sheet(export.name[:31])  # Excel's limit on a sheet's name
+        sheet.freeze_panes = "A2"
+        header = []
+        for heading in export.header:
+            cell = WriteOnlyCell(sheet, value=heading)
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
+        for row in export.rows:
+            sheet.append([xlsx_value(value) for value in row])
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
