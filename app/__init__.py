@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp  # noqa: PLC0415
     from app.auth import views as _auth_views  # noqa: F401, PLC0415
     from app.awards import bp as awards_bp  # noqa: PLC0415
+    from app.awards import report_views as _award_report_views  # noqa: F401, PLC0415
     from app.calls import bp as calls_bp  # noqa: PLC0415
     from app.calls import views as _call_views  # noqa: F401, PLC0415
     from app.decisions import bp as decisions_bp  # noqa: PLC0415
@@ -125,12 +126,13 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from app.auth.cli import users_cli  # noqa: PLC0415
+    from app.awards.cli import awards_cli  # noqa: PLC0415
     from app.members.cli import members_cli  # noqa: PLC0415
     from app.notifications.cli import notifications_cli  # noqa: PLC0415
     from app.reviews.cli import reviews_cli  # noqa: PLC0415
     from app.seed.cli import seed_cli  # noqa: PLC0415
 
-    for group in (users_cli, members_cli, notifications_cli, reviews_cli, seed_cli):
+    for group in (users_cli, awards_cli, members_cli, notifications_cli, reviews_cli, seed_cli):
         app.cli.add_command(group)
 
 
