@@ -6,6 +6,7 @@ from app.auth.services import find_user_by_email
 from app.database import utcnow
 from app.extensions import db
 from app.seed.calls import seed_calls
+from app.seed.decisions import seed_decisions
 from app.seed.members import seed_members
 from app.seed.reviews import seed_reviews
 
@@ -48,6 +49,7 @@ def seed_demo() -> list[tuple[str, str]]:
     seed_members(admin=users["admin@seedbed.test"], representative=users["member@seedbed.test"])
     seed_calls(admin=users["admin@seedbed.test"], ensure_user=ensure_user)
     seed_reviews(admin=users["admin@seedbed.test"], ensure_user=ensure_user)
+    seed_decisions(admin=users["admin@seedbed.test"], ensure_user=ensure_user)
     return [
         (email, ", ".join(role.label for role in roles)) for email, _, roles, _ in DEMO_ACCOUNTS
     ]

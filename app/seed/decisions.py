@@ -1,0 +1,240 @@
+"""Demo of a call's whole life: last year's digital-manufacturing call, reviewed, ranked with
+member interest, decided and released, two of its projects funded on last year's seed fund and
+followed since (one progress report accepted, one overdue); and member interest on this year's
+biomanufacturing call while it is in review.
+
+Everything goes through the services (audit, notifications, state machines), with the clock set
+back to when each step would have happened. A second run adds nothing.
+"""
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from app import clock
+from app.auth.models import Role, User
+from app.calls import services as call_services
+from app.calls.models import Call, MemberVisibility
+from app.extensions import db
+from app.proposals import services as proposal_services
+from app.proposals.models import Proposal
+from app.reviews import services as review_services
+from app.reviews.models import Assignment
+from app.seed.calls import (
+    BIO_RUBRIC,
+    CLOSED_CALL,
+    DemoProposal,
+    _add_rubric,
+    _sponsor_ids,
+    _values,
+    clock_at,
+    demo_pdf,
+    ensure_researchers,
+)
+from app.seed.reviews import REVIEWERS, ensure_reviewers, solve, write_review
+
+PAST_CALL = "Digital manufacturing seed grants 2025–26"
+# The reviewers of last year's call (no member affiliation, so no sponsor conflicts).
+PAST_REVIEWERS = (
+    "naomi.adeyemi@seedbed.test",
+    "sofia.marquez@seedbed.test",
+    "wei.chen@seedbed.test",
+    "grace.okafor@seedbed.test",
+)
+
+PAST_PROPOSALS = [
+    DemoProposal(
+        "kwame",
+        "Self-calibrating vision inspection for short-run electronics assembly",
+        "Solder-joint inspection models are retrained for every new board. We learn a shared "
+        "defect representation across boards and calibrate it from twenty labelled images, "
+        "tested on member lines making fewer than 500 boards per run.",
+        "machine vision, quality inspection, few-shot learning, electronics assembly",
+        "Members running high-mix lines lose a day of inspection tuning per new product.",
+        12,
+        [
+            ("personnel", "Postdoctoral researcher, 12 months", 68000),
+            ("equipment", "Camera rig", 12000),
+        ],
+    ),
+    DemoProposal(
+        "elena",
+        "Physics-informed digital twins of turbine blade coating lines",
+        "Thermal-spray coating thickness drifts with nozzle wear. A reduced-order model of the "
+        "spray plume, updated from in-line thickness gauges, predicts drift a shift ahead and "
+        "suggests the offset to apply.",
+        "digital twin, physics-informed machine learning, thermal spray, turbine manufacturing",
+        "Cuts stripping and recoating of out-of-tolerance blades.",
+        12,
+        [
+            ("personnel", "Graduate student, 12 months", 52000),
+            ("computing", "Cluster time", 8000),
+            ("travel", "Two plant visits", 6000),
+        ],
+    ),
+    DemoProposal(
+        "hana",
+        "Federated anomaly detection across members' CNC fleets",
+        "Members will not pool spindle data. We train anomaly detectors by federated learning "
+        "with differential privacy over three members' machines, and measure what each gains "
+        "over a detector trained on its own fleet.",
+        "federated learning, anomaly detection, predictive maintenance, data privacy",
+        "Shared learning without sharing data: the question every member asks.",
+        12,
+        [
+            ("personnel", "Postdoctoral researcher, 9 months", 61000),
+            ("computing", "Edge devices", 9000),
+        ],
+    ),
+    DemoProposal(
+        "tomas",
+        "Reinforcement learning for energy-aware scheduling of heat-treatment furnaces",
+        "Furnace schedules are built by hand each morning. A policy trained in simulation on "
+        "two years of member furnace logs proposes batch orders that meet due dates with less "
+        "energy, checked against the planners' own schedules.",
+        "reinforcement learning, scheduling, energy efficiency, heat treatment",
+        "Energy is the largest variable cost of heat treatment.",
+        9,
+        [("personnel", "Graduate student, 9 months", 45000), ("computing", "Cloud training", 7000)],
+    ),
+    DemoProposal(
+        "marcus",
+        "Augmented-reality work instructions authored from CAD and assembly video",
+        "Writing AR work instructions takes weeks. We generate first drafts from the CAD "
+        "assembly tree and one recorded assembly, and measure error rates of new operators "
+        "using them.",
+        "augmented reality, work instructions, computer vision, assembly",
+        "New-product introductions wait on instruction writing.",
+        12,
+        [("personnel", "Research engineer, 12 months", 72000), ("equipment", "Headsets", 8000)],
+    ),
+    DemoProposal(
+        "priya",
+        "Sensor fusion for early detection of tool wear in micro-milling",
+        "Acoustic emission, spindle current and vibration each see tool wear late. We fuse "
+        "them with a small model running at the machine and test it on members' micro-milling "
+        "of medical parts.",
+        "sensor fusion, tool wear, edge computing, micro-milling",
+        "Broken micro-tools scrap expensive medical parts.",
+        12,
+        [
+            ("personnel", "Postdoctoral researcher, 10 months", 58000),
+            ("materials", "Tools and workpieces", 10000),
+        ],
+    ),
+]
+
+
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=UTC)
+
+
+def _find_call(title: str) -> Call | None:
+    return db.session.scalar(sa.select(Call).where(Call.title == title))
+
+
+def ensure_past_call(admin: User, researchers: dict[str, User], today: date) -> Call:
+    """Create last year's call and its six proposals, submitted and closed, unless it exists."""
+    call = _find_call(PAST_CALL)
+    if call is not None:
+        return call
+    opens_at = _at(today - timedelta(days=420), 14)
+    closes_at = _at(today - timedelta(days=360), 21)
+    with clock_at(opens_at - timedelta(days=10)):
+        call = call_services.create_call(
+            actor=admin,
+            title=PAST_CALL,
+            theme="Digital manufacturing",
+            description="Seed projects on data, models and automation for members' plants.",
+            eligibility="Faculty of the consortium's universities may apply as PI.",
+            reference_prefix="DMF",
+            opens_at=opens_at,
+            closes_at=closes_at,
+            review_deadline=closes_at + timedelta(days=30),
+            total_budget=Decimal("250000"),
+            max_award=Decimal("100000"),
+            reviews_per_proposal=3,
+            is_blind=False,
+            member_visibility=MemberVisibility.TITLES_ABSTRACTS,
+        )
+        _add_rubric(call, BIO_RUBRIC, admin)
+    with clock_at(opens_at):
+        call_services.open_call(call, actor=admin)
+    sponsors = _sponsor_ids()
+    for number, demo in enumerate(PAST_PROPOSALS):
+        applicant = researchers[demo.researcher]
+        with clock_at(opens_at + timedelta(days=6 + 7 * number, hours=number)):
+            proposal = proposal_services.start_proposal(call, actor=applicant)
+            proposal_services.save_draft(proposal, _values(demo, sponsors), actor=applicant)
+            proposal_services.attach_pdf(
+                proposal,
+                actor=applicant,
+                filename=f"{demo.title[:40].strip().replace(' ', '-').lower()}.pdf",
+                data=demo_pdf(demo.title, demo.abstract),
+            )
+        with clock_at(opens_at + timedelta(days=9 + 7 * number, hours=number)):
+            proposal_services.submit_proposal(proposal, actor=applicant)
+    with clock_at(closes_at + timedelta(minutes=5)):
+        call_services.close_call(call, actor=admin)
+    return call
+
+
+def _proposals(call: Call) -> list[Proposal]:
+    return list(
+        db.session.scalars(
+            sa.select(Proposal).where(Proposal.call_id == call.id).order_by(Proposal.reference)
+        )
+    )
+
+
+def ensure_past_reviews(call: Call, reviewers: dict[str, User], admin: User) -> None:
+    """Review last year's call: an exact assignment of four reviewers, every review submitted."""
+    if db.session.scalar(
+        sa.select(sa.func.count(Assignment.id)).where(Assignment.call_id == call.id)
+    ):
+        return
+    started = call.closes_at + timedelta(hours=17)
+    with clock_at(started):
+        proposal_services.begin_review(call, actor=admin)
+        for email in PAST_REVIEWERS:
+            review_services.add_to_pool(call, reviewers[email], actor=admin)
+        review_services.detect_conflicts(call, actor=admin)
+    proposals = _proposals(call)
+    index_of = {proposal.id: number for number, proposal in enumerate(proposals)}
+    pool = [reviewers[email].id for email in PAST_REVIEWERS]
+    result = solve(call, proposals, pool)
+    by_id = {proposal.id: proposal for proposal in proposals}
+    with clock_at(started + timedelta(days=1)):
+        pairs = [
+            (by_id[proposal_id], db.session.get(User, reviewer_id))
+            for proposal_id, reviewer_id in sorted(result.pairs)
+        ]
+        assignments = review_services.assign_reviewers(pairs, actor=admin)
+    demos = {reviewers[d.email].id: d for d in REVIEWERS}
+    readers: dict[int, int] = {}
+    for serial, assignment in enumerate(assignments):
+        reader = readers[assignment.proposal_id] = readers.get(assignment.proposal_id, -1) + 1
+        with clock_at(started + timedelta(days=4 + serial % 20, hours=serial % 9)):
+            write_review(
+                assignment,
+                demos[assignment.reviewer_id],
+                index_of[assignment.proposal_id],
+                reader,
+                submit=True,
+            )
+
+
+def seed_decisions(*, admin: User, ensure_user: Callable[..., User]) -> None:
+    """Load last year's decided call and its awards, and member interest in this year's call.
+
+    `ensure_user` is app.seed.demo.ensure_user (passed in: demo.py imports this module).
+    """
+    today = clock.today()
+    researchers = ensure_researchers(ensure_user)
+    reviewers = ensure_reviewers(ensure_user, admin)
+    call = ensure_past_call(admin, researchers, today)
+    ensure_past_reviews(call, reviewers, admin)
+    db.session.flush()
+    _ = (CLOSED_CALL, Role)
