@@ -17,7 +17,7 @@ _numbers = count(1)
 def ranked_call(**values):
     """Return a call in review (budget 100,000 unless given)."""
     values.setdefault("total_budget", Decimal("100000"))
-    values.setdefault("max_award", Decimal("50000"))
+    values.setdefault("max_award", min(Decimal("50000"), values["total_budget"]))
     return call_in_review(**values)
 
 
