@@ -48,13 +48,13 @@ def _transition(report: Report, to: ReportState, *, actor: User, detail: dict | 
         raise WorkflowError(
             f"A report that is {report.state.label.lower()} cannot become {to.label.lower()}."
         )
-    before = report.state
-    report.state = to
-    now = clock.now()
+    before, now, actor_id = report.state, clock.now(), actor.id
+    # The stamps go in before the state, so no autoflush in between can break the CHECKs.
     if to == ReportState.SUBMITTED:
-        report.submitted_at, report.submitted_by_id = now, actor.id
+        report.submitted_at, report.submitted_by_id = now, actor_id
     else:
-        report.reviewed_at, report.reviewed_by_id = now, actor.id
+        report.reviewed_at, report.reviewed_by_id = now, actor_id
+    report.state = to
     audit.record(
         actor,
         STATE_ACTIONS[to],
@@ -225,8 +225,8 @@ def request_changes(
     _lock(report)
     _ensure_active(report)
     _check_version(report, expected_version)
+    _transition(report, ReportState.CHANGES_REQUESTED, actor=actor, detail={"comment": comment})
     report.review_comment = comment
-    _transition(report, ReportState.CHANGES_REQUESTED, actor=actor)
     _notify_applicant("report_changes_requested", report)
 
 
