@@ -85,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.calls import bp as calls_bp  # noqa: PLC0415
     from app.calls import views as _call_views  # noqa: F401, PLC0415
     from app.decisions import bp as decisions_bp  # noqa: PLC0415
+    from app.decisions import decision_views as _decision_admin_views  # noqa: F401, PLC0415
     from app.decisions import views as _decision_views  # noqa: F401, PLC0415
     from app.interest import bp as interest_bp  # noqa: PLC0415
     from app.main import bp as main_bp  # noqa: PLC0415

@@ -13,6 +13,7 @@ from app import clock
 from app.auth.models import User
 from app.calls import policy as call_policy
 from app.calls.models import Call
+from app.decisions import decision_queries
 from app.errors import DomainError, ValidationError
 from app.extensions import db
 from app.forms import EmptyForm, choices
@@ -197,6 +198,8 @@ def _render_detail(proposal: Proposal, *, extension_form: ExtensionForm | None =
         empty_form=EmptyForm(),
         withdraw_form=WithdrawForm(formdata=None),
         extension_form=extension_form,
+        # Nothing of a staged decision: only a released one, and only to those who may read it.
+        released_decision=decision_queries.released_for(current_user, proposal),
     )
 
 
