@@ -16,6 +16,7 @@ def ranking_header(*, anonymised: bool) -> tuple[str, ...]:
     """Return the ranking sheet's column headings."""
     return (
         "Rank",
+        "Tied",
         "Reference",
         "Title",
         *(() if anonymised else ("Applicant",)),
@@ -43,8 +44,10 @@ def ranking_header(*, anonymised: bool) -> tuple[str, ...]:
 
 def ranking_values(row: RankingRow, *, anonymised: bool) -> tuple:
     """Return one row of the ranking sheet."""
+    # The rank as a number and the tie as its own column: "=3" would be a formula to Excel.
     return (
-        row.rank_label,
+        row.rank,
+        row.tied if row.rank is not None else None,
         row.reference,
         row.title,
         *(() if anonymised else (row.applicant,)),

@@ -15,7 +15,7 @@ from tests.factories import CallFactory, UserFactory
 
 
 class RankingTable(HTMLParser):
-    """Collect the ranking table's rows: {data-col: text} in page order, and separators."""
+    """Collect the ranking table's rows ({data-col: text}, "above": bool) and separators."""
 
     def __init__(self):
         super().__init__()
@@ -27,7 +27,9 @@ class RankingTable(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "tr" and "data-proposal" in attrs:
-            self.rows.append({"id": attrs["data-proposal"]})
+            self.rows.append(
+                {"id": attrs["data-proposal"], "above": "above-line" in (attrs.get("class") or "")}
+            )
             self.items.append("row")
         elif tag == "tr" and attrs.get("data-testid") == "funding-line":
             self.items.append("line")
@@ -55,7 +57,8 @@ def parse(html: str) -> RankingTable:
     table.feed(html)
     for row in table.rows:
         for key, value in row.items():
-            row[key] = " ".join(value.split())
+            if isinstance(value, str):
+                row[key] = " ".join(value.split())
     return table
 
 
