@@ -82,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth import views as _auth_views  # noqa: F401, PLC0415
     from app.awards import bp as awards_bp  # noqa: PLC0415
     from app.awards import report_views as _award_report_views  # noqa: F401, PLC0415
+    from app.awards import views as _award_views  # noqa: F401, PLC0415
     from app.calls import bp as calls_bp  # noqa: PLC0415
     from app.calls import views as _call_views  # noqa: F401, PLC0415
     from app.decisions import bp as decisions_bp  # noqa: PLC0415

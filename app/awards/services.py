@@ -13,6 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from app import clock
 from app.audit import services as audit
 from app.auth.models import User
+from app.awards import queries
 from app.awards.models import (
     AWARD_TRANSITIONS,
     Award,
@@ -26,9 +27,7 @@ from app.awards.schedule import report_due_dates
 from app.decisions.models import Decision, Outcome
 from app.errors import ConflictError, ValidationError, WorkflowError
 from app.extensions import db
-from app.interest.models import InterestLevel, MemberInterest
 from app.members import queries as member_queries
-from app.members.models import Organization
 from app.notifications import services as notifications
 from app.proposals.models import Proposal, ProposalState
 from app.templating import money
@@ -69,22 +68,6 @@ def award_limit(proposal: Proposal) -> Decimal:
     if decision is not None and decision.outcome == Outcome.AWARD and decision.amount is not None:
         return decision.amount
     return proposal.requested_amount
-
-
-def cofunding_organizations(proposal: Proposal) -> list[Organization]:
-    """Return the members that may co-fund the proposal: they recorded "would co-fund" for it
-    and have member access today (active, or in grace)."""
-    organizations = db.session.scalars(
-        sa.select(Organization)
-        .join(MemberInterest, MemberInterest.organization_id == Organization.id)
-        .where(
-            MemberInterest.proposal_id == proposal.id,
-            MemberInterest.level == InterestLevel.WOULD_COFUND,
-        )
-        .order_by(sa.func.lower(Organization.name), Organization.id)
-    ).all()
-    statuses = member_queries.statuses(clock.today(), current_app.config["MEMBERSHIP_GRACE_DAYS"])
-    return [org for org in organizations if statuses[org.id].grants_member_access]
 
 
 def lock_pool_year(label_year: int) -> None:
@@ -129,7 +112,12 @@ def _check_lines(proposal: Proposal, amount: Decimal, lines: list[FundingLineVal
         seen.add(line.key())
         if line.source == FundingSource.MEMBER:
             if cofunders is None:
-                cofunders = {org.id for org in cofunding_organizations(proposal)}
+                cofunders = {
+                    org.id
+                    for org in queries.cofunding_organizations(
+                        proposal, clock.today(), current_app.config["MEMBERSHIP_GRACE_DAYS"]
+                    )
+                }
             if line.organization_id not in cofunders:
                 raise ValidationError(
                     "Only an active member that said it would co-fund this proposal can fund it.",
@@ -190,7 +178,7 @@ def create_award(
     """
     if proposal.state != ProposalState.AWARDED:
         raise WorkflowError("Only an awarded proposal (decision released) can be funded.")
-    if db.session.scalar(sa.select(Award.id).where(Award.proposal_id == proposal.id)):
+    if queries.award_of(proposal) is not None:
         raise ConflictError("This proposal already has an award.")
     if amount is None or amount <= 0:
         raise ValidationError("The amount must be more than zero.", field="amount")

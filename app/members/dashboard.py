@@ -13,6 +13,7 @@ from typing import Generic, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from app.awards.queries import PoolDraw, pool_draws
 from app.extensions import db
 from app.members.models import (
     Invoice,
@@ -341,3 +342,9 @@ def commitments_by_tier(fund: SeedFund) -> list[tuple[str, Decimal]]:
     for _, term in fund.commitments:
         sums[term.tier.name] += term.seed_commitment
     return sorted(sums.items(), key=lambda item: (-item[1], item[0]))
+
+
+def seed_fund_draws(year: FiscalYear) -> list[PoolDraw]:
+    """Return the awards drawing on the year's pool, newest first, each with what it still draws
+    (its line less any amount a termination gave back)."""
+    return pool_draws(year.label_year)

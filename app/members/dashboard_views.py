@@ -46,6 +46,7 @@ def seed_fund():
         "members/seed_fund.html",
         fund=fund,
         by_tier=reads.commitments_by_tier(fund),
+        draws=reads.seed_fund_draws(year),
         current=queries.fiscal_year(clock.today(), start_month),
         demo=demo_data_loaded(),
     )
