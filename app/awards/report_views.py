@@ -104,6 +104,7 @@ def _render_report(report: Report, form: ReportForm | None, status: int = 200):
         proposal=report.award.proposal,
         form=form,
         today=clock.today(),
+        office=policy.can_manage_reports(current_user),
     ), status
 
 
@@ -124,7 +125,7 @@ def report(report_id: int):
             report, _report_form(report, from_request=False) if editable else None
         )
     # Co-investigators and administrators read the report but do not submit it.
-    require(policy.can_submit_report(current_user, report))
+    require(report.award.proposal.applicant_id == current_user.id)
     form = _report_form(report, from_request=True)
     if not form.validate_on_submit():
         return _render_report(report, form)
@@ -140,6 +141,10 @@ def report(report_id: int):
     except DomainError as error:
         db.session.rollback()
         report = _visible_report(report_id)
+        if not policy.can_submit_report(current_user, report):
+            # Sent from another window, or the award ended: show the report as it now stands.
+            flash_error(error)
+            return redirect(url_for("awards.report", report_id=report.id))
         form_error(form, error)
         return _render_report(report, form)
     db.session.commit()

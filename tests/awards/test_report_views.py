@@ -331,3 +331,17 @@ def test_accepting_an_unsubmitted_report_is_refused_and_changes_nothing(login):
 
     assert b"cannot become accepted" in response.data
     assert snapshot() == before
+
+
+def test_submitting_twice_says_so_and_keeps_the_first(login):
+    report = submit(first(overdue_award()), text="The first.")
+    before = snapshot()
+
+    page = login(report.award.proposal.applicant).post(
+        f"/awards/reports/{report.id}", data={"text": "The second."}, follow_redirects=True
+    )
+
+    assert page.status_code == 200
+    assert b"it cannot be resent" in page.data
+    assert b"The first." in page.data
+    assert snapshot() == before
