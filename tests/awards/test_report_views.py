@@ -345,3 +345,21 @@ def test_submitting_twice_says_so_and_keeps_the_first(login):
     assert b"it cannot be resent" in page.data
     assert b"The first." in page.data
     assert snapshot() == before
+
+
+def test_the_admin_award_page_lists_reports_with_review_links(login):
+    award = overdue_award()
+    report = submit(first(award, ReportKind.FINAL))
+    progress = first(award)
+    progress.last_reminded_on = TODAY
+    db.session.commit()
+
+    html = login(UserFactory(admin=True)).get(f"/awards/{award.id}").get_data(as_text=True)
+
+    final_row = html.split(f'data-testid="report-{report.id}"')[1].split("</tr>")[0]
+    assert "To review" in final_row
+    assert f"/awards/reports/{report.id}/review" in final_row
+    progress_row = html.split(f'data-testid="report-{progress.id}"')[1].split("</tr>")[0]
+    assert f"{(TODAY - progress.due_on).days} days overdue" in progress_row
+    assert "01 Jun 2026" in progress_row
+    assert "/review" not in progress_row
