@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.decisions import decision_views as _decision_admin_views  # noqa: F401, PLC0415
     from app.decisions import views as _decision_views  # noqa: F401, PLC0415
     from app.interest import bp as interest_bp  # noqa: PLC0415
+    from app.interest import views as _interest_views  # noqa: F401, PLC0415
     from app.main import bp as main_bp  # noqa: PLC0415
     from app.main import views as _main_views  # noqa: F401, PLC0415
     from app.members import bp as members_bp  # noqa: PLC0415
