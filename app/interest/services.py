@@ -67,6 +67,8 @@ def record_interest(
             "Your organization has a conflict with this proposal, so it cannot answer.",
             field="level",
         )
+    # Read before changing the row: loading an expired actor would flush half a change.
+    actor_id = actor.id
     answer = current_answer(proposal, organization, lock=True)
     if answer is None:
         if expected_version is not None:
@@ -76,7 +78,7 @@ def record_interest(
             organization_id=organization.id,
             level=level,
             comment=comment,
-            recorded_by_id=actor.id,
+            recorded_by_id=actor_id,
         )
         try:
             # A colleague may insert the pair's row at the same moment: the unique
@@ -94,7 +96,7 @@ def record_interest(
             raise _changed_since(answer)
         answer.level = level
         answer.comment = comment
-        answer.recorded_by_id = actor.id
+        answer.recorded_by_id = actor_id
         db.session.flush()
     audit.record(
         actor,
