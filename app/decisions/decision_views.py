@@ -22,6 +22,8 @@ from app.proposals.models import Proposal, ProposalState
 from app.web import flash_error, form_error, get_or_404, role_required
 
 admin_required = role_required(Role.ADMIN)
+# The waitlist page holds two forms: the decline form's fields are prefixed to keep ids unique.
+DECLINE_PREFIX = "decline"
 
 
 def _plural(count: int, word: str) -> str:
@@ -187,7 +189,10 @@ def decide(proposal_id: int):
             form_error(form, error)
         else:
             db.session.commit()
-            flash(f"Decision staged for {proposal.reference}; the applicant sees nothing yet.")
+            flash(
+                f"Decision staged for {proposal.reference}; the applicant sees nothing yet.",
+                "success",
+            )
             return redirect(url_for("decisions.index", call_id=proposal.call_id))
     return _render_decide(proposal, form, decision, status=400)
 
@@ -221,7 +226,7 @@ def _waitlisted_forms(decision: Decision | None, proposal: Proposal):
         AwardWaitlistedForm(
             formdata=None, data={"amount": proposal.requested_amount, "version": version}
         ),
-        DeclineWaitlistedForm(formdata=None, data={"version": version}),
+        DeclineWaitlistedForm(formdata=None, data={"version": version}, prefix=DECLINE_PREFIX),
     )
 
 
@@ -280,7 +285,7 @@ def decline_waitlisted(proposal_id: int):
     proposal = _decidable_proposal(proposal_id)
     decision = decision_queries.decision_of(proposal)
     award_form, _ = _waitlisted_forms(decision, proposal)
-    form = DeclineWaitlistedForm()
+    form = DeclineWaitlistedForm(prefix=DECLINE_PREFIX)
     if form.validate_on_submit():
         try:
             services.decline_waitlisted(

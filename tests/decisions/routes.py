@@ -59,7 +59,7 @@ ROUTES = [
         "POST",
         "/decisions/proposals/{dc_waitlisted}/decline",
         admin_only(302),
-        {"version": "{dc_waitlisted_version}"},
+        {"decline-version": "{dc_waitlisted_version}"},
         changes=True,
     ),
 ]

@@ -238,3 +238,34 @@ def test_awarding_from_the_waitlist_through_the_page(login, outbox):
     assert response.status_code == 302
     assert waitlisted.state == ProposalState.AWARDED
     assert len(outbox("decision_waitlist_awarded")) == 1
+
+
+def test_declining_from_the_waitlist_through_the_page(login, outbox):
+    admin = admin_user()
+    call, [waitlisted] = call_with_proposals(1)
+    stage(waitlisted, admin, Outcome.WAITLIST)
+    client = login(admin)
+    client.post(f"/decisions/calls/{call.id}/release", data={"confirm": "y"})
+    version = db.session.scalar(
+        sa.select(Decision.version).where(Decision.proposal_id == waitlisted.id)
+    )
+    before = snapshot()
+
+    stale = client.post(
+        f"/decisions/proposals/{waitlisted.id}/decline",
+        data={"decline-version": str(version - 1), "decline-comments_to_applicant": "KEPT"},
+    )
+
+    assert stale.status_code == 400
+    assert "KEPT" in stale.get_data(as_text=True)
+    assert snapshot() == before
+
+    response = client.post(
+        f"/decisions/proposals/{waitlisted.id}/decline",
+        data={"decline-version": str(version), "decline-comments_to_applicant": "Closed."},
+    )
+
+    assert response.status_code == 302
+    assert waitlisted.state == ProposalState.DECLINED
+    [email] = outbox("decision_waitlist_declined")
+    assert "Closed." in email.body_text
