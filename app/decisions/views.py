@@ -10,7 +10,7 @@ from app.calls.models import Call, CallState
 from app.decisions import bp
 from app.decisions.forms import RankingOptionsForm
 from app.decisions.packet import packet_exports, packet_filename
-from app.decisions.ranking import INTEREST_LEVELS, build_ranking, sorted_rows, suggest
+from app.decisions.ranking import build_ranking, sorted_rows, suggest
 from app.spreadsheets import (
     CSV_MIMETYPE,
     XLSX_MIMETYPE,
@@ -66,7 +66,6 @@ def ranking(call_id: int):
         form=form,
         selection=selection,
         option_args=_option_args(),
-        levels=INTEREST_LEVELS,
         can_accept="decisions.accept_suggestion" in current_app.view_functions,
     )
 

@@ -8,12 +8,19 @@ import pytest
 from app import clock
 from app.calls.models import InterestMode
 from app.decisions.models import Decision, Outcome
-from app.decisions.ranking import SuggestionOptions, build_ranking, sorted_rows, suggest
+from app.decisions.ranking import (
+    SuggestionOptions,
+    _summary,
+    build_ranking,
+    sorted_rows,
+    suggest,
+)
 from app.decisions.selection import Candidate, GroupLimit, SelectionProblem, suggest_awards
 from app.extensions import db
 from app.interest.models import InterestLevel, MemberInterest
 from app.proposals.models import ProposalState
 from app.reviews.models import Conflict, ConflictSource
+from app.reviews.scoring import summarize
 from tests.decisions.ranking_helpers import declined, proposal, ranked_call, review
 from tests.factories import OrganizationFactory, TierFactory, UserFactory
 
@@ -303,3 +310,20 @@ def test_suggestion_is_what_suggest_awards_returns_and_fits_the_budget(seed):
     suggested = [row for row in ranking.rows if row.suggested]
     assert [row.proposal_id for row in suggested] == list(selection.chosen)
     assert 1 <= sum("robotics" in row.keywords for row in suggested) <= 2
+
+
+def test_fast_summary_equals_summarize_also_on_half_cents():
+    rng = random.Random(6)
+    cases = [[10.0, 20.01], [0.0, 0.01], [50.0], [33.33, 33.34, 33.35]]
+    for _ in range(5000):
+        cases.append([rng.randint(0, 10000) / 100 for _ in range(rng.choice([1, 2, 3, 4]))])
+
+    for totals in cases:
+        reference = summarize([Decimal(repr(t)) for t in totals], THRESHOLD)
+
+        assert _summary(totals, THRESHOLD) == (
+            reference.count,
+            reference.mean,
+            reference.spread,
+            reference.disagreement,
+        )
