@@ -27,6 +27,7 @@ from app.web import (
 )
 
 member_required = role_required(Role.MEMBER)
+CLOSED_MESSAGE = "The call is decided: answers about its proposals can no longer change."
 
 
 @bp.errorhandler(MembershipNotActive)
@@ -108,6 +109,9 @@ def record(proposal_id: int):
     proposal = get_or_404(Proposal, proposal_id)
     require_visible(policy.proposal_open_to_members(proposal))
     require(not policy.organization_has_conflict(organization, proposal))
+    if not policy.interest_changeable(proposal):
+        flash(CLOSED_MESSAGE, "danger")
+        return redirect(url_for("interest.call", call_id=proposal.call_id))
     form = InterestForm()
     if form.validate_on_submit():
         try:

@@ -286,7 +286,8 @@ def test_missing_level_is_refused_beside_the_field_with_the_comment_kept(login, 
     assert answers() == []
 
 
-def test_answers_of_a_decided_call_cannot_change(login, mia, organization, call, proposal):
+@pytest.mark.parametrize("level", ["would_cofund", ""])
+def test_answers_of_a_decided_call_cannot_change(login, mia, organization, call, proposal, level):
     give_answer(proposal, organization, "interested")
     call.state, call.decided_at = CallState.DECIDED, clock.now()
     proposal.state, proposal.decided_at = ProposalState.DECLINED, clock.now()
@@ -294,7 +295,7 @@ def test_answers_of_a_decided_call_cannot_change(login, mia, organization, call,
     before = snapshot()
     client = login(mia)
 
-    response = post_answer(client, proposal, level="would_cofund", version="1")
+    response = post_answer(client, proposal, level=level, version="1")
 
     assert response.headers["Location"] == f"/interest/calls/{call.id}"
     html = page_text(client.get(response.headers["Location"]))
