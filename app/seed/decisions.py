@@ -12,12 +12,25 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app import clock
 from app.auth.models import Role, User
+from app.awards import reports as report_services
+from app.awards import services as award_services
+from app.awards.models import Award, FundingSource
+from app.awards.schedule import add_months
+from app.awards.services import FundingLineValues
 from app.calls import services as call_services
-from app.calls.models import Call, MemberVisibility
+from app.calls.models import Call, CallState, MemberVisibility
+from app.decisions import services as decision_services
+from app.decisions.models import Outcome
 from app.extensions import db
+from app.interest import services as interest_services
+from app.interest.models import InterestLevel
+from app.interest.policy import organization_has_conflict
+from app.members.models import Organization
+from app.members.queries import fiscal_year, representative_contact
 from app.proposals import services as proposal_services
 from app.proposals.models import Proposal
 from app.reviews import services as review_services
@@ -33,6 +46,7 @@ from app.seed.calls import (
     demo_pdf,
     ensure_researchers,
 )
+from app.seed.members import ensure_representative
 from app.seed.reviews import REVIEWERS, ensure_reviewers, solve, write_review
 
 PAST_CALL = "Digital manufacturing seed grants 2025–26"
@@ -111,7 +125,7 @@ PAST_PROPOSALS = [
         [("personnel", "Research engineer, 12 months", 72000), ("equipment", "Headsets", 8000)],
     ),
     DemoProposal(
-        "priya",
+        "rosa",
         "Sensor fusion for early detection of tool wear in micro-milling",
         "Acoustic emission, spindle current and vibration each see tool wear late. We fuse "
         "them with a small model running at the machine and test it on members' micro-milling "
@@ -226,6 +240,192 @@ def ensure_past_reviews(call: Call, reviewers: dict[str, User], admin: User) -> 
             )
 
 
+# Representatives answering for their organizations (the demo member speaks for Siemens).
+REPRESENTATIVES = {
+    "Siemens": ("member@seedbed.test", "Mia Member", "Europe/Berlin"),
+    "Amgen": ("lucia.ortiz@seedbed.test", "Lucia Ortiz", "America/Los_Angeles"),
+    "GE Vernova": ("samuel.okoro@seedbed.test", "Samuel Okoro", "America/New_York"),
+}
+# (proposal index, organization, level, comment)
+PAST_INTEREST = [
+    (0, "Siemens", InterestLevel.WOULD_COFUND, "We would co-fund a pilot on our Amberg line."),
+    (0, "Amgen", InterestLevel.INTERESTED, "Relevant to our device assembly suppliers."),
+    (1, "Siemens", InterestLevel.WOULD_MENTOR, "Our gas-turbine coating team can advise."),
+    (2, "Siemens", InterestLevel.INTERESTED, ""),
+    (2, "Amgen", InterestLevel.NOT_RELEVANT, ""),
+    (3, "Amgen", InterestLevel.NOT_RELEVANT, ""),
+    (5, "Amgen", InterestLevel.WOULD_MENTOR, "Micro-milled parts are in two of our devices."),
+    (5, "Siemens", InterestLevel.INTERESTED, ""),
+]
+# (proposal index, outcome, amount or None, comments to the applicant)
+PAST_DECISIONS = [
+    (
+        0,
+        Outcome.AWARD,
+        "80000",
+        "Funded in full. The committee asks for a pilot plan with "
+        "Siemens by the first progress report.",
+    ),
+    (
+        1,
+        Outcome.DECLINE,
+        None,
+        "A strong idea the committee could not fund this round; "
+        "please consider resubmitting with coating data from a member plant.",
+    ),
+    (
+        2,
+        Outcome.DECLINE,
+        None,
+        "The committee was not convinced the privacy budget leaves "
+        "useful detectors; a smaller first study would help.",
+    ),
+    (3, Outcome.WAITLIST, None, "Ranked just below the funding line: funded if money frees."),
+    (
+        4,
+        Outcome.DECLINE,
+        None,
+        "The reviewers disagreed on feasibility; please address the "
+        "authoring-time estimate in a resubmission.",
+    ),
+    (5, Outcome.AWARD, "68000", "Funded in full. Congratulations."),
+]
+PROGRESS_TEXT = """\
+**Progress at six months.** The shared defect representation is trained on 14 board types
+from two members' lines; calibrating a new board from 20 labelled images reaches 96% recall
+on solder bridges (the hand-tuned baseline: 91%).
+
+**Outputs.** A workshop paper (accepted); the labelled dataset shared with members under the
+consortium's data agreement; a pilot on Siemens' Amberg line scheduled for next quarter.
+"""
+
+
+def ensure_representatives(ensure_user: Callable[..., User], admin: User) -> dict[str, User]:
+    """Return a representative account per answering organization, linked once."""
+    organizations = dict(
+        db.session.execute(
+            sa.select(Organization.name, Organization).where(Organization.name.in_(REPRESENTATIVES))
+        ).all()
+    )
+    result = {}
+    for name, (email, person, zone) in REPRESENTATIVES.items():
+        user = ensure_user(email, person, [Role.MEMBER], zone)
+        ensure_representative(organizations[name], user, admin)
+        result[name] = user
+    return result
+
+
+def _answer(proposal: Proposal, user: User, level: InterestLevel, comment: str) -> None:
+    organization = representative_contact(user).organization
+    if organization_has_conflict(organization, proposal):
+        return
+    if interest_services.current_answer(proposal, organization) is None:
+        interest_services.record_interest(
+            proposal,
+            organization,
+            actor=user,
+            level=level,
+            comment=comment,
+            expected_version=None,
+        )
+
+
+def ensure_past_interest(call: Call, representatives: dict[str, User]) -> None:
+    """Record the members' answers on last year's proposals, in the weeks of the review."""
+    proposals = _proposals(call)
+    for number, (index, organization, level, comment) in enumerate(PAST_INTEREST):
+        with clock_at(call.closes_at + timedelta(days=5 + number, hours=3)):
+            _answer(proposals[index], representatives[organization], level, comment)
+
+
+def ensure_past_decisions(call: Call, admin: User) -> None:
+    """Stage last year's decisions, then release them together (the call becomes decided)."""
+    if call.state != CallState.IN_REVIEW:
+        return
+    proposals = _proposals(call)
+    staged_at = call.closes_at + timedelta(days=26)
+    for number, (index, outcome, amount, comments) in enumerate(PAST_DECISIONS):
+        with clock_at(staged_at + timedelta(minutes=7 * number)):
+            decision_services.stage_decision(
+                proposals[index],
+                actor=admin,
+                outcome=outcome,
+                amount=Decimal(amount) if amount else None,
+                rationale="Committee meeting of the review's last week.",
+                comments_to_applicant=comments,
+                expected_version=None,
+            )
+    with clock_at(staged_at + timedelta(days=2)):
+        decision_services.release_decisions(call, actor=admin)
+
+
+def ensure_awards(call: Call, admin: User) -> None:
+    """Fund the two awarded proposals on last year's seed fund (the first also co-funded by
+    Siemens); the first project's progress report is in and accepted, the second's overdue."""
+    proposals = _proposals(call)
+    first, second = proposals[0], proposals[5]
+    if db.session.scalar(sa.select(sa.func.count(Award.id)).where(Award.proposal_id == first.id)):
+        return
+    created = call.decided_at + timedelta(days=8)
+    starts_on = created.date() + timedelta(days=14)
+    year = fiscal_year(starts_on, current_app.config["FISCAL_YEAR_START_MONTH"]).label_year
+    siemens = db.session.scalar(sa.select(Organization).where(Organization.name == "Siemens"))
+    with clock_at(created):
+        funded = award_services.create_award(
+            first,
+            actor=admin,
+            amount=Decimal("80000"),
+            starts_on=starts_on,
+            ends_on=add_months(starts_on, 12),
+            report_interval_months=6,
+            lines=[
+                FundingLineValues(FundingSource.POOL, Decimal("60000"), fiscal_year=year),
+                FundingLineValues(
+                    FundingSource.MEMBER, Decimal("20000"), organization_id=siemens.id
+                ),
+            ],
+        )
+        late = award_services.create_award(
+            second,
+            actor=admin,
+            amount=Decimal("68000"),
+            starts_on=starts_on,
+            ends_on=add_months(starts_on, 12),
+            report_interval_months=6,
+            lines=[FundingLineValues(FundingSource.POOL, Decimal("68000"), fiscal_year=year)],
+        )
+    db.session.flush()
+    report = funded.reports[0]
+    with clock_at(_at(report.due_on - timedelta(days=3), 16)):
+        report_services.submit_report(report, actor=first.applicant, text=PROGRESS_TEXT)
+    with clock_at(_at(report.due_on + timedelta(days=4), 10)):
+        report_services.accept_report(report, actor=admin)
+    _ = late  # its progress report falls due and is not sent: overdue
+
+
+# This year's biomanufacturing call, in review: what members think of it so far.
+INTEREST_IN_REVIEW = [
+    (0, "Amgen", InterestLevel.WOULD_COFUND, "Titer prediction is on our roadmap for 2027."),
+    (0, "Siemens", InterestLevel.INTERESTED, "Our process analytics team would follow it."),
+    (1, "Amgen", InterestLevel.WOULD_MENTOR, ""),
+    (2, "GE Vernova", InterestLevel.NOT_RELEVANT, ""),
+    (3, "Siemens", InterestLevel.WOULD_MENTOR, "Our MES team can share batch-record data."),
+    (5, "Amgen", InterestLevel.INTERESTED, ""),
+]
+
+
+def ensure_interest_in_review(representatives: dict[str, User]) -> None:
+    """Record some answers about this year's biomanufacturing proposals (some are left to the
+    demo member)."""
+    call = _find_call(CLOSED_CALL)
+    if call is None or call.state != CallState.IN_REVIEW:
+        return
+    proposals = _proposals(call)
+    for index, organization, level, comment in INTEREST_IN_REVIEW:
+        if index < len(proposals):
+            _answer(proposals[index], representatives[organization], level, comment)
+
+
 def seed_decisions(*, admin: User, ensure_user: Callable[..., User]) -> None:
     """Load last year's decided call and its awards, and member interest in this year's call.
 
@@ -236,5 +436,8 @@ def seed_decisions(*, admin: User, ensure_user: Callable[..., User]) -> None:
     reviewers = ensure_reviewers(ensure_user, admin)
     call = ensure_past_call(admin, researchers, today)
     ensure_past_reviews(call, reviewers, admin)
-    db.session.flush()
-    _ = (CLOSED_CALL, Role)
+    representatives = ensure_representatives(ensure_user, admin)
+    ensure_past_interest(call, representatives)
+    ensure_past_decisions(call, admin)
+    ensure_awards(call, admin)
+    ensure_interest_in_review(representatives)

@@ -218,7 +218,7 @@ def test_each_submitted_proposal_has_a_small_valid_pdf(app, seeded):
         assert data[start:].startswith(b"xref\n0 6\n")
 
 
-def test_the_demo_researcher_has_a_draft_on_the_open_call_and_a_submitted_proposal(seeded):
+def test_the_demo_researcher_has_a_draft_a_submitted_proposal_and_last_years_award(seeded):
     researcher = db.session.scalar(sa.select(User).where(User.email == "researcher@seedbed.test"))
     mine = db.session.scalars(
         sa.select(Proposal).where(Proposal.applicant_id == researcher.id).order_by(Proposal.id)
@@ -227,6 +227,7 @@ def test_the_demo_researcher_has_a_draft_on_the_open_call_and_a_submitted_propos
     assert [(p.call.title, p.state) for p in mine] == [
         ("Biomanufacturing seed grants", ProposalState.UNDER_REVIEW),
         ("AI for manufacturing seed grants", ProposalState.DRAFT),
+        ("Digital manufacturing seed grants 2025–26", ProposalState.AWARDED),
     ]
     assert mine[1].title and mine[1].requested_amount > 0
 
@@ -359,3 +360,46 @@ def test_the_progress_page_shows_the_demo_review(seeded, login):
 
 def call_proposals(call: Call) -> list[Proposal]:
     return db.session.scalars(sa.select(Proposal).where(Proposal.call_id == call.id)).all()
+
+
+def test_last_years_call_is_decided_with_released_decisions_and_two_awards(seeded):
+    from app.awards.models import Award, AwardState, ReportState
+    from app.decisions.models import Decision
+    from app.interest.models import MemberInterest
+    from app.seed.decisions import PAST_CALL
+
+    call = db.session.scalar(sa.select(Call).where(Call.title == PAST_CALL))
+    decisions = db.session.scalars(sa.select(Decision).where(Decision.call_id == call.id)).all()
+    states = Counter(
+        db.session.scalars(sa.select(Proposal.state).where(Proposal.call_id == call.id))
+    )
+    awards = db.session.scalars(sa.select(Award).order_by(Award.id)).all()
+
+    assert call.state == CallState.DECIDED
+    assert len(decisions) == 6 and all(d.released_at for d in decisions)
+    assert states == {
+        ProposalState.AWARDED: 2,
+        ProposalState.DECLINED: 3,
+        ProposalState.WAITLISTED: 1,
+    }
+    assert [award.state for award in awards] == [AwardState.ACTIVE, AwardState.ACTIVE]
+    assert sum(award.amount for award in awards) <= call.total_budget
+    overdue = [
+        report for award in awards for report in award.reports if report.is_overdue(clock.today())
+    ]
+    assert len(overdue) == 1
+    assert awards[0].reports[0].state == ReportState.ACCEPTED
+    assert awards[1].proposal.applicant.email == "researcher@seedbed.test"
+    answered = db.session.scalars(
+        sa.select(MemberInterest.proposal_id).join(Proposal).where(Proposal.call_id == call.id)
+    ).all()
+    assert answered
+
+
+def test_members_answered_about_the_call_in_review(seeded):
+    from app.interest.queries import tallies
+
+    call = db.session.scalar(sa.select(Call).where(Call.title == "Biomanufacturing seed grants"))
+
+    assert call.state == CallState.IN_REVIEW
+    assert sum(tally.answers for tally in tallies(call.id).values()) >= 4
