@@ -4,8 +4,8 @@ import sqlalchemy as sa
 
 # A views module: it may flash, render and read the request (pyproject's per-file-ignores
 # list views modules by name; until this one is listed, the noqa says so).
-from flask import current_app, flash, redirect, render_template, request, url_for  # noqa: TID251
-from flask_login import current_user, login_required  # noqa: TID251
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app import clock

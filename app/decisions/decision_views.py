@@ -1,8 +1,8 @@
 """The administrators' decision pages: a call's board, staging one proposal's decision,
 accepting the suggested set, releasing, and the waitlist afterwards."""
 
-from flask import flash, redirect, render_template, url_for  # noqa: TID251
-from flask_login import current_user  # noqa: TID251
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
 
 from app.auth.models import Role
 from app.calls.models import Call, CallState
