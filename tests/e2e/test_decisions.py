@@ -192,12 +192,28 @@ def test_rank_decide_release_award_and_follow(page: Page, live_server, sign_in, 
     browser_log.assert_clean()
 
     with live_server.app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count(Award.id))) == 1
-        assert db.session.scalar(sa.select(sa.func.count(Decision.id))) == 3
-        answer = db.session.scalar(sa.select(MemberInterest))
+        # Counted in this call: other browser tests share the live server's database.
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(Award.id)).where(Award.proposal_id.in_(proposals.values()))
+            )
+            == 1
+        )
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(Decision.id)).where(Decision.call_id == call_id)
+            )
+            == 3
+        )
+        answer = db.session.scalar(
+            sa.select(MemberInterest).where(MemberInterest.proposal_id == first)
+        )
         assert answer.level == InterestLevel.WOULD_COFUND
         released = db.session.scalars(
-            sa.select(Notification.body_text).where(Notification.kind == "decision_released")
+            sa.select(Notification.body_text).where(
+                Notification.kind == "decision_released",
+                Notification.body_text.contains("DEC-2026-"),
+            )
         ).all()
         assert len(released) == 3
         assert not any(name in body for body in released for name in REVIEWER_NAMES)
