@@ -7,6 +7,33 @@ from pathlib import Path
 
 from flask import current_app
 
+from app.errors import ValidationError
+
+PDF_MAGIC = b"%PDF-"
+
+
+def is_pdf(data: bytes) -> bool:
+    """Tell whether the bytes are a PDF: the header at the start and the end-of-file mark."""
+    return data.startswith(PDF_MAGIC) and b"%%EOF" in data[-2048:]
+
+
+def check_pdf(data: bytes, *, field: str = "attachment") -> None:
+    """Refuse an empty file, one over the size limit, or one that is not a PDF whatever its
+    name (ValidationError on `field`)."""
+    limit = current_app.config["ATTACHMENT_MAX_BYTES"]
+    if not data:
+        raise ValidationError("The file is empty.", field=field)
+    if len(data) > limit:
+        raise ValidationError(
+            f"The file is {len(data) / 1_048_576:.1f} MB; the limit is {limit / 1_048_576:.0f} MB.",
+            field=field,
+        )
+    if not is_pdf(data):
+        raise ValidationError(
+            "This file is not a PDF (whatever its name says). Export your document as PDF.",
+            field=field,
+        )
+
 
 @dataclass(frozen=True)
 class StoredFile:

@@ -6,7 +6,6 @@ from itertools import groupby
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import contains_eager
 
 from app import clock
@@ -26,8 +25,7 @@ from app.errors import ConflictError, PermissionDenied, ValidationError, Workflo
 from app.extensions import db
 from app.notifications import services as notifications
 from app.proposals.models import Proposal
-from app.proposals.services import is_pdf
-from app.uploads import private_file_path, store_private_file
+from app.uploads import check_pdf, private_file_path, store_private_file
 from app.urls import external_url
 
 OWED_STATES = SUBMITTABLE_STATES
@@ -79,23 +77,6 @@ def _ensure_active(report: Report) -> None:
         )
 
 
-def _check_pdf(data: bytes) -> None:
-    """Refuse an empty file, one over the size limit, or one that is not a PDF."""
-    limit = current_app.config["ATTACHMENT_MAX_BYTES"]
-    if not data:
-        raise ValidationError("The file is empty.", field="attachment")
-    if len(data) > limit:
-        raise ValidationError(
-            f"The file is {len(data) / 1_048_576:.1f} MB; the limit is {limit / 1_048_576:.0f} MB.",
-            field="attachment",
-        )
-    if not is_pdf(data):
-        raise ValidationError(
-            "This file is not a PDF (whatever its name says). Export your document as PDF.",
-            field="attachment",
-        )
-
-
 def submit_report(
     report: Report,
     *,
@@ -131,7 +112,7 @@ def submit_report(
         raise ValidationError("Write the report.", field="text")
     if pdf is not None:
         filename, data = pdf
-        _check_pdf(data)
+        check_pdf(data)
         stored = store_private_file(data)
         report.attachment_name = Path(filename or "report.pdf").name[:255] or "report.pdf"
         report.attachment_stored_name = stored.stored_name

@@ -1,7 +1,5 @@
 """Every change to proposals: drafts, attachments, submission, versions, withdrawal."""
 
-import hashlib
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -34,6 +32,7 @@ from app.proposals.models import (
     ProposalState,
     ProposalVersion,
 )
+from app.uploads import check_pdf, private_file_path, store_private_file
 from app.urls import external_url
 
 
@@ -355,13 +354,6 @@ def save_draft(
 
 # Attachments
 
-PDF_MAGIC = b"%PDF-"
-
-
-def is_pdf(data: bytes) -> bool:
-    """Tell whether the bytes are a PDF: the header at the start and the end-of-file mark."""
-    return data.startswith(PDF_MAGIC) and b"%%EOF" in data[-2048:]
-
 
 def attach_pdf(proposal: Proposal, *, actor: User, filename: str, data: bytes) -> Attachment:
     """Store the proposal's PDF (replacing the previous one, which is kept for old versions).
@@ -372,25 +364,8 @@ def attach_pdf(proposal: Proposal, *, actor: User, filename: str, data: bytes) -
     PDF whatever its name; WorkflowError, DeadlineError when the proposal may not change.
     """
     _ensure_editable(proposal, actor)
-    limit = current_app.config["ATTACHMENT_MAX_BYTES"]
-    if not data:
-        raise ValidationError("The file is empty.", field="attachment")
-    if len(data) > limit:
-        raise ValidationError(
-            f"The file is {len(data) / 1_048_576:.1f} MB; the limit is {limit / 1_048_576:.0f} MB.",
-            field="attachment",
-        )
-    if not is_pdf(data):
-        raise ValidationError(
-            "This file is not a PDF (whatever its name says). Export your document as PDF.",
-            field="attachment",
-        )
-    folder = Path(current_app.config["UPLOAD_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    stored_name = f"{secrets.token_hex(16)}.pdf"
-    # Written before the transaction commits: a rollback leaves an unreferenced file, never
-    # a row pointing at a missing one.
-    (folder / stored_name).write_bytes(data)
+    check_pdf(data)
+    stored = store_private_file(data)
     now = clock.now()
     for previous in proposal.attachments:
         if previous.removed_at is None:
@@ -399,9 +374,9 @@ def attach_pdf(proposal: Proposal, *, actor: User, filename: str, data: bytes) -
     attachment = Attachment(
         proposal_id=proposal.id,
         original_name=original,
-        stored_name=stored_name,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
+        stored_name=stored.stored_name,
+        size=stored.size,
+        sha256=stored.sha256,
         uploaded_at=now,
         uploaded_by_id=actor.id,
     )
@@ -419,7 +394,7 @@ def attach_pdf(proposal: Proposal, *, actor: User, filename: str, data: bytes) -
 
 def attachment_path(attachment: Attachment) -> Path:
     """Return where an attachment's bytes are stored."""
-    return Path(current_app.config["UPLOAD_DIR"]) / attachment.stored_name
+    return private_file_path(attachment.stored_name)
 
 
 # Submission

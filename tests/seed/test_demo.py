@@ -21,7 +21,7 @@ from app.members.models import (
 )
 from app.members.queries import representative_contact, statuses
 from app.proposals.models import Proposal, ProposalState
-from app.proposals.services import attachment_path, is_pdf
+from app.proposals.services import attachment_path
 from app.reviews.models import (
     Assignment,
     AssignmentState,
@@ -33,6 +33,7 @@ from app.reviews.models import (
 )
 from app.reviews.scoring import weighted_total
 from app.seed.queries import demo_data_loaded
+from app.uploads import is_pdf
 
 TODAY = date(2026, 6, 15)
 FOUNDING = {
