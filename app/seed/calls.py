@@ -535,6 +535,31 @@ def _sponsor_ids() -> dict[str, int]:
     return dict(db.session.execute(sa.select(Organization.name, Organization.id)).all())
 
 
+def submit_demo_proposal(
+    call: Call,
+    demo: DemoProposal,
+    applicant: User,
+    sponsors: dict[str, int],
+    *,
+    started: datetime,
+    submitted: datetime,
+) -> Proposal:
+    """Write the demo proposal with its PDF as the applicant would at `started`, and submit it
+    at `submitted`."""
+    with clock_at(started):
+        proposal = proposal_services.start_proposal(call, actor=applicant)
+        proposal_services.save_draft(proposal, _values(demo, sponsors), actor=applicant)
+        proposal_services.attach_pdf(
+            proposal,
+            actor=applicant,
+            filename=f"{demo.title[:40].strip().replace(' ', '-').lower()}.pdf",
+            data=demo_pdf(demo.title, demo.abstract),
+        )
+    with clock_at(submitted):
+        proposal_services.submit_proposal(proposal, actor=applicant)
+    return proposal
+
+
 def ensure_closed_call(admin: User, researchers: dict[str, User], today: date) -> Call:
     """Create the biomanufacturing call, its twelve proposals submitted in the weeks before
     its deadline (the clock set back for each), and close it; unless it exists."""
@@ -570,17 +595,7 @@ def ensure_closed_call(admin: User, researchers: dict[str, User], today: date) -
         submitted = min(started + timedelta(days=3, minutes=17 * number), closes_at)
         if number >= len(BIO_PROPOSALS) - 2:
             submitted = closes_at - timedelta(minutes=40 * (len(BIO_PROPOSALS) - number))
-        with clock_at(started):
-            proposal = proposal_services.start_proposal(call, actor=applicant)
-            proposal_services.save_draft(proposal, _values(demo, sponsors), actor=applicant)
-            proposal_services.attach_pdf(
-                proposal,
-                actor=applicant,
-                filename=f"{demo.title[:40].strip().replace(' ', '-').lower()}.pdf",
-                data=demo_pdf(demo.title, demo.abstract),
-            )
-        with clock_at(submitted):
-            proposal_services.submit_proposal(proposal, actor=applicant)
+        submit_demo_proposal(call, demo, applicant, sponsors, started=started, submitted=submitted)
     with clock_at(closes_at + timedelta(minutes=5)):
         call_services.close_call(call, actor=admin)
     return call

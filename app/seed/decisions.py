@@ -8,7 +8,7 @@ back to when each step would have happened. A second run adds nothing.
 """
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -40,11 +40,12 @@ from app.seed.calls import (
     CLOSED_CALL,
     DemoProposal,
     _add_rubric,
+    _at,
+    _find_call,
     _sponsor_ids,
-    _values,
     clock_at,
-    demo_pdf,
     ensure_researchers,
+    submit_demo_proposal,
 )
 from app.seed.members import ensure_representative
 from app.seed.reviews import REVIEWERS, ensure_reviewers, solve, write_review
@@ -141,14 +142,6 @@ PAST_PROPOSALS = [
 ]
 
 
-def _at(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=UTC)
-
-
-def _find_call(title: str) -> Call | None:
-    return db.session.scalar(sa.select(Call).where(Call.title == title))
-
-
 def ensure_past_call(admin: User, researchers: dict[str, User], today: date) -> Call:
     """Create last year's call and its six proposals, submitted and closed, unless it exists."""
     call = _find_call(PAST_CALL)
@@ -179,17 +172,14 @@ def ensure_past_call(admin: User, researchers: dict[str, User], today: date) -> 
     sponsors = _sponsor_ids()
     for number, demo in enumerate(PAST_PROPOSALS):
         applicant = researchers[demo.researcher]
-        with clock_at(opens_at + timedelta(days=6 + 7 * number, hours=number)):
-            proposal = proposal_services.start_proposal(call, actor=applicant)
-            proposal_services.save_draft(proposal, _values(demo, sponsors), actor=applicant)
-            proposal_services.attach_pdf(
-                proposal,
-                actor=applicant,
-                filename=f"{demo.title[:40].strip().replace(' ', '-').lower()}.pdf",
-                data=demo_pdf(demo.title, demo.abstract),
-            )
-        with clock_at(opens_at + timedelta(days=9 + 7 * number, hours=number)):
-            proposal_services.submit_proposal(proposal, actor=applicant)
+        submit_demo_proposal(
+            call,
+            demo,
+            applicant,
+            sponsors,
+            started=opens_at + timedelta(days=6 + 7 * number, hours=number),
+            submitted=opens_at + timedelta(days=9 + 7 * number, hours=number),
+        )
     with clock_at(closes_at + timedelta(minutes=5)):
         call_services.close_call(call, actor=admin)
     return call
