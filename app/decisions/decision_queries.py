@@ -88,6 +88,12 @@ class Board:
     staged: int = 0  # decisions staged, not yet released
     undecided: list[Proposal] = field(default_factory=list)  # under review, no decision
     to_release: int = 0  # proposals under review with a staged decision: one email each
+    budget: Decimal = Decimal("0")  # the call's total budget
+
+    @property
+    def over_budget(self) -> Decimal:
+        """Return how much the awards exceed the call's budget (0 or less when within it)."""
+        return self.awarded - self.budget
 
     @property
     def counts(self) -> dict[Outcome, int]:
@@ -122,7 +128,7 @@ def board(call: Call) -> Board:
             .group_by(Assignment.proposal_id)
         )
     }
-    result = Board()
+    result = Board(budget=call.total_budget)
     for proposal, applicant_name, decision, staged_by_name in rows:
         count, mean = scores.get(proposal.id, (0, None))
         result.rows.append(

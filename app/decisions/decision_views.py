@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from app.auth.models import Role
 from app.calls.models import Call, CallState
-from app.decisions import bp, decision_queries, services
+from app.decisions import bp, decision_queries, policy, services
 from app.decisions.decision_forms import (
     AcceptSuggestionForm,
     AwardWaitlistedForm,
@@ -134,9 +134,7 @@ def _render_decide(
             decision=decision,
             conflict=conflict,
             reviews=decision_queries.submitted_reviews(proposal),
-            stageable=proposal.state == ProposalState.UNDER_REVIEW
-            and proposal.call.state == CallState.IN_REVIEW
-            and not (decision and decision.is_released),
+            stageable=policy.is_stageable(proposal, decision),
             empty_form=EmptyForm(),
         ),
         status,
