@@ -249,10 +249,17 @@ class Report(TimestampMixin, db.Model):
     )
 
     def is_overdue(self, today: date) -> bool:
-        """Tell whether the report is still owed after its due date."""
+        """Tell whether the report is still owed after its due date (only an active award's
+        reports are owed: a completed or terminated award's are not)."""
         return (
-            self.state in (ReportState.DUE, ReportState.CHANGES_REQUESTED) and self.due_on < today
+            self.state in (ReportState.DUE, ReportState.CHANGES_REQUESTED)
+            and self.due_on < today
+            and self.award.state == AwardState.ACTIVE
         )
+
+    def days_overdue(self, today: date) -> int:
+        """Return how many days past due an owed report is (0 if not overdue)."""
+        return (today - self.due_on).days if self.is_overdue(today) else 0
 
     def __repr__(self) -> str:
         return f"<Report {self.id} award={self.award_id} {self.kind} {self.due_on} {self.state}>"
