@@ -22,20 +22,9 @@ from tests.awards.funding import (
 )
 from tests.awards.helpers import awarded_proposal
 from tests.dbutil import snapshot
-from tests.factories import UserFactory
 from tests.reviews.helpers import call_in_review, proposal_under_review
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
-
-
-@pytest.fixture
-def admin():
-    return UserFactory(admin=True)
-
-
-@pytest.fixture
-def as_admin(login, admin):
-    return login(admin)
 
 
 @pytest.fixture

@@ -17,14 +17,8 @@ from tests.awards.funding import (
     pool_line,
 )
 from tests.awards.helpers import awarded_proposal
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")
-
-
-@pytest.fixture
-def admin():
-    return UserFactory(admin=True)
 
 
 def figures(html: str) -> dict[str, str]:
