@@ -56,6 +56,7 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("SEEDBED_LOGIN_RATE_LIMIT", "5 per 15 minutes")
     RESET_RATE_LIMIT = os.environ.get("SEEDBED_RESET_RATE_LIMIT", "5 per hour")
+    API_RATE_LIMIT = os.environ.get("SEEDBED_API_RATE_LIMIT", "600 per minute")
 
     # Outgoing mail: with no MAIL_SERVER, messages are written as .eml files
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
@@ -132,6 +133,8 @@ class TestingConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 64
     RATELIMIT_STORAGE_URI = "memory://"
+    # Schemathesis sends thousands of requests with one token; tests of the limit lower it.
+    API_RATE_LIMIT = "100000 per minute"
     MAIL_SERVER = ""
     REGISTRATION_EMAIL_DOMAINS: list[str] = []
     SERVER_TIMEZONE_FOR_TESTS = "UTC"

@@ -43,11 +43,13 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
     _register_cli(app)
     _register_template_helpers(app)
 
+    from app.api import init_api  # noqa: PLC0415
     from app.errors import register_error_handlers  # noqa: PLC0415
     from app.security import init_security_headers  # noqa: PLC0415
 
     register_error_handlers(app)
     init_security_headers(app)
+    init_api(app)
     return app
 
 

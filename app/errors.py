@@ -41,7 +41,12 @@ def _wants_json() -> bool:
     )
 
 
-def _error_page(status: int, title: str, message: str):
+def _error_page(status: int, title: str, message: str, error=None):
+    if request.path.startswith("/api/"):
+        from app.api.errors import error_response, http_error_response  # noqa: PLC0415
+
+        # The API answers in its own shape, keeping headers such as Allow and Retry-After.
+        return http_error_response(error) if error is not None else error_response(status)
     if _wants_json():
         return {"error": {"code": status, "title": title, "message": message}}, status
     return render_template("errors/error.html", status=status, title=title, message=message), status
@@ -52,7 +57,7 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(400)
     def bad_request(error):
-        return _error_page(400, "Bad request", "The request could not be understood.")
+        return _error_page(400, "Bad request", "The request could not be understood.", error=error)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -61,19 +66,24 @@ def register_error_handlers(app) -> None:
             "Form expired",
             "This form was open too long or came from elsewhere. Go back, reload the page "
             "and try again.",
+            error=error,
         )
 
     @app.errorhandler(403)
     def forbidden(error):
-        return _error_page(403, "Not allowed", "Your account may not do this.")
+        return _error_page(403, "Not allowed", "Your account may not do this.", error=error)
 
     @app.errorhandler(404)
     def not_found(error):
-        return _error_page(404, "Not found", "There is nothing here, or it is not yours to see.")
+        return _error_page(
+            404, "Not found", "There is nothing here, or it is not yours to see.", error=error
+        )
 
     @app.errorhandler(405)
     def method_not_allowed(error):
-        return _error_page(405, "Method not allowed", "This address does not accept that.")
+        return _error_page(
+            405, "Method not allowed", "This address does not accept that.", error=error
+        )
 
     @app.errorhandler(413)
     def payload_too_large(error):
@@ -83,6 +93,7 @@ def register_error_handlers(app) -> None:
             "Too large",
             f"What you sent is larger than the {limit // (1024 * 1024)} MB this site accepts. "
             "Go back and choose a smaller file.",
+            error=error,
         )
 
     @app.errorhandler(429)
@@ -91,6 +102,7 @@ def register_error_handlers(app) -> None:
             429,
             "Too many attempts",
             "There have been too many attempts from here. Wait a few minutes and try again.",
+            error=error,
         )
 
     @app.errorhandler(500)
@@ -99,4 +111,5 @@ def register_error_handlers(app) -> None:
             500,
             "Something went wrong",
             "The error has been logged. Nothing you submitted was half-saved; please try again.",
+            error=error,
         )

@@ -1,5 +1,6 @@
 """Every model, imported in one place for Alembic and `flask shell`."""
 
+from app.api.models import AccessToken
 from app.audit.models import AuditEvent
 from app.auth.models import Role, User, UserRole, UserToken
 from app.awards.models import Award, FundingLine, Report, SeedFundYear
@@ -33,6 +34,7 @@ from app.reviews.models import (
 )
 
 __all__ = [
+    "AccessToken",
     "Award",
     "Decision",
     "FundingLine",

@@ -44,8 +44,13 @@ def role_required(*roles: Role) -> Callable:
     return decorator
 
 
+MAX_ID = 2**31 - 1
+
+
 def get_or_404(model, ident):
     """Return the row with this primary key or answer 404."""
+    if isinstance(ident, int) and not 0 < ident <= MAX_ID:
+        abort(404)  # beyond any id, and beyond what SQLite can even compare
     obj = db.session.get(model, ident)
     if obj is None:
         abort(404)

@@ -196,10 +196,7 @@ def change_state(call_id: int):
         return redirect(url_for("calls.manage", call_id=call.id))
     target = CallState(form.to.data)
     try:
-        if target == CallState.IN_REVIEW:
-            moved = proposal_services.begin_review(call, actor=current_user)
-        else:
-            services.STATE_ACTIONS[target](call, actor=current_user)
+        moved = proposal_services.change_call_state(call, target, actor=current_user)
     except DomainError as error:
         flash_error(error)
     else:

@@ -620,3 +620,15 @@ def begin_review(call: Call, *, actor: User) -> int:
         _transition(proposal, ProposalState.UNDER_REVIEW, actor=actor)
         moved += 1
     return moved
+
+
+def change_call_state(call: Call, to: CallState, *, actor: User) -> int:
+    """Move a call to a state; starting review also moves its submitted proposals.
+
+    Returns how many proposals moved to review (0 for the other states).
+    Raises: WorkflowError when the call cannot take that step.
+    """
+    if to == CallState.IN_REVIEW:
+        return begin_review(call, actor=actor)
+    call_services.STATE_ACTIONS[to](call, actor=actor)
+    return 0

@@ -1,0 +1,5 @@
+"""The API's resources, one blueprint each."""
+
+from app.api.resources import calls
+
+BLUEPRINTS = [calls.blp]
