@@ -6,9 +6,8 @@ Create Date: 2026-11-21 23:47:14.196215
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "baa7f79a4db2"

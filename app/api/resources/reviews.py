@@ -1,0 +1,5 @@
+"""Reviewer assignments and reviews; automatic assignment for administrators."""
+
+from app.api.core import ApiBlueprint
+
+blp = ApiBlueprint("reviews", "/reviews", "Reviewer assignments and reviews; automatic assignment for administrators.")
