@@ -78,6 +78,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.api import token_views as _token_views  # noqa: F401, PLC0415
     from app.audit import bp as audit_bp  # noqa: PLC0415
     from app.audit import views as _audit_views  # noqa: F401, PLC0415
     from app.auth import bp as auth_bp  # noqa: PLC0415

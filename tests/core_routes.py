@@ -1,5 +1,6 @@
 """Accounts, users, audit and outbox routes in the authorization matrix."""
 
+from app.api import tokens
 from app.extensions import db
 from app.notifications import services as notifications
 from app.notifications.models import NotificationStatus
@@ -46,6 +47,21 @@ ROUTES = [
         "/account",
         signed_in(302),
         {"name": "Renamed", "timezone": "UTC"},
+        changes=True,
+    ),
+    Route(
+        "auth.create_access_token",
+        "POST",
+        "/account/tokens",
+        signed_in(200),
+        {"name": "Matrix token"},
+        changes=True,
+    ),
+    Route(
+        "auth.revoke_access_token",
+        "POST",
+        "/account/tokens/{own_token}/revoke",
+        signed_in(404) | {"admin": 302},
         changes=True,
     ),
     Route(
@@ -116,5 +132,14 @@ def arrange(people) -> dict[str, int]:
     inactive = UserFactory(researcher=True, deactivated=True)
     [message] = notifications.enqueue("password_changed", target, {"reset_url": "x"})
     message.status, message.attempts, message.last_error = NotificationStatus.FAILED, 8, "x"
+    # The administrator's token: only its owner may revoke it (others get 404).
+    own_token, _raw = tokens.create_token(
+        people["admin"], name="Matrix", expires_on=None, actor=people["admin"]
+    )
     db.session.commit()
-    return {"target": target.id, "inactive": inactive.id, "notification": message.id}
+    return {
+        "target": target.id,
+        "inactive": inactive.id,
+        "notification": message.id,
+        "own_token": own_token.id,
+    }

@@ -1,6 +1,8 @@
 """The API's building blocks: token sign-in, blueprints that document their errors, versions."""
 
 import hashlib
+from collections.abc import Callable
+from functools import wraps
 
 from flask import current_app, g, request
 from flask_smorest import Blueprint
@@ -12,6 +14,7 @@ from app.api.schemas import ErrorSchema
 from app.auth.models import User
 from app.errors import ConflictError, DomainError
 from app.extensions import csrf, limiter
+from app.web import require
 
 API_URL_PREFIX = "/api/v1"
 BEARER_SCHEME = "bearerAuth"
@@ -67,6 +70,20 @@ def check_version(subject, expected: int) -> None:
             f"This was changed since you read it (your version {expected}, now "
             f"{subject.version}); fetch it again and reapply your change."
         )
+
+
+def permitted(allows: Callable[[User], bool]):
+    """Refuse with 403 before the body is even read when the caller's roles rule it out."""
+
+    def decorator(func):
+        @wraps(func)
+        def wrapper(*args, **kwargs):
+            require(allows(actor()))
+            return func(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 class ApiBlueprint(Blueprint):

@@ -3,6 +3,7 @@
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from app import clock
 from app.auth import bp, services
 from app.auth.forms import (
     AcceptInvitationForm,
@@ -205,7 +206,23 @@ def profile():
             db.session.commit()
             flash("Your profile is saved.", "success")
             return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form, password_form=password_form)
+    return render_profile(form=form, password_form=password_form)
+
+
+def render_profile(*, form=None, password_form=None, token_form=None, new_token=None):
+    """Render the profile page; forms not given start empty (a failed one keeps its input)."""
+    from app.api import tokens  # noqa: PLC0415  (the API builds on accounts)
+    from app.api.forms import AccessTokenForm  # noqa: PLC0415
+
+    return render_template(
+        "auth/profile.html",
+        form=form or ProfileForm(formdata=None, obj=current_user),
+        password_form=password_form or ChangePasswordForm(formdata=None),
+        token_form=token_form or AccessTokenForm(formdata=None),
+        access_tokens=tokens.active_tokens(current_user),
+        new_token=new_token,
+        now=clock.now(),
+    )
 
 
 @bp.route("/account/password", methods=["POST"])
@@ -228,8 +245,7 @@ def change_password():
             _renew_session_after_password_change(user)
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for("auth.profile"))
-    form = ProfileForm(formdata=None, obj=current_user)
-    return render_template("auth/profile.html", form=form, password_form=password_form)
+    return render_profile(password_form=password_form)
 
 
 def _renew_session_after_password_change(user) -> None:

@@ -1,9 +1,12 @@
 """Helpers for API tests: a client signing requests with a token, and a snapshot."""
 
 import secrets
+from functools import cache
 
+from app import create_app
 from app.api import tokens
 from app.extensions import db
+from config import TestingConfig
 from tests.dbutil import snapshot
 
 API = "/api/v1"
@@ -48,3 +51,9 @@ def token_for(user) -> str:
 def unchanged_state() -> dict:
     """Snapshot every table but the tokens (whose last-used time any request may stamp)."""
     return snapshot(exclude=frozenset({"access_tokens"}))
+
+
+@cache
+def offline_app():
+    """An app with no database of its own, to read the routes and the OpenAPI document."""
+    return create_app(TestingConfig, SQLALCHEMY_DATABASE_URI="sqlite://")

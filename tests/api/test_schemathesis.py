@@ -12,16 +12,13 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
-from app import create_app
-from config import TestingConfig
-from tests.api.helpers import token_for
+from tests.api.helpers import offline_app, token_for
 from tests.api.world import build_world
 
 
 def _served_document() -> dict:
     """Return the OpenAPI document as the app serves it (built from code, no database)."""
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI="sqlite://")
-    return app.test_client().get("/api/v1/openapi.json").get_json()
+    return offline_app().test_client().get("/api/v1/openapi.json").get_json()
 
 
 # Every check is on. Valid data may still break a business rule no JSON schema can state (a

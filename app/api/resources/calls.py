@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from marshmallow import fields, validate
 from sqlalchemy.orm import selectinload
 
-from app.api.core import ApiBlueprint, actor, check_version
+from app.api.core import ApiBlueprint, actor, check_version, permitted
 from app.api.schemas import (
     ApiSchema,
     PageArgs,
@@ -28,7 +28,7 @@ from app.calls.models import Call, CallState, Criterion, InterestMode, MemberVis
 from app.calls.services import CALL_FIELDS, CRITERION_FIELDS
 from app.extensions import db
 from app.proposals import services as proposal_services
-from app.web import get_or_404, require, require_visible
+from app.web import get_or_404, require_visible
 
 blp = ApiBlueprint("calls", "/calls", "Calls for proposals, their rubric and their states.")
 
@@ -140,12 +140,12 @@ def list_calls(state=None, q=None, **page):
 
 
 @blp.route("/", methods=["POST"])
+@permitted(policy.can_manage_calls)
 @blp.arguments(CallSchema)
 @blp.response(201, CallSchema)
 @blp.documents(403, 422)
 def create_call(values):
     """Create a call in draft (administrators)."""
-    require(policy.can_manage_calls(actor()))
     call = call_services.create_call(actor=actor(), **values)
     db.session.commit()
     return call
@@ -160,13 +160,13 @@ def get_call(call_id: int):
 
 
 @blp.route("/<int:call_id>", methods=["PATCH"])
+@permitted(policy.can_manage_calls)
 @blp.arguments(changes_to(CallUpdateSchema, required=("version",)))
 @blp.response(200, CallSchema)
 @blp.documents(403, 404, 409, 422)
 def update_call(values, call_id: int):
     """Change a call's settings (administrators); send the version you last read."""
     call = _visible_call(call_id)
-    require(policy.can_manage_calls(actor()))
     check_version(call, values.pop("version"))
     current = {field: getattr(call, field) for field in CALL_FIELDS}
     call_services.update_call(
@@ -180,13 +180,13 @@ def update_call(values, call_id: int):
     "/<int:call_id>/actions/<any(open, close, 'start-review', decide, archive):action>",
     methods=["POST"],
 )
+@permitted(policy.can_manage_calls)
 @blp.arguments(ActionSchema)
 @blp.response(200, CallSchema)
 @blp.documents(403, 404, 409)
 def call_action(values, call_id: int, action: str):
     """Move a call on: open, close, start-review (moves submitted proposals), decide, archive."""
     call = _visible_call(call_id)
-    require(policy.can_manage_calls(actor()))
     check_version(call, values["version"])
     proposal_services.change_call_state(call, ACTIONS[action], actor=actor())
     db.session.commit()
@@ -194,13 +194,13 @@ def call_action(values, call_id: int, action: str):
 
 
 @blp.route("/<int:call_id>/criteria", methods=["POST"])
+@permitted(policy.can_manage_calls)
 @blp.arguments(CriterionSchema)
 @blp.response(201, CriterionSchema)
 @blp.documents(403, 404, 409, 422)
 def add_criterion(values, call_id: int):
     """Add a criterion at the end of a call's rubric (administrators)."""
     call = _visible_call(call_id)
-    require(policy.can_manage_calls(actor()))
     criterion = call_services.add_criterion(call, actor=actor(), **values)
     db.session.commit()
     return criterion
@@ -209,11 +209,11 @@ def add_criterion(values, call_id: int):
 def _managed_criterion(criterion_id: int) -> Criterion:
     criterion = get_or_404(Criterion, criterion_id)
     require_visible(policy.can_view_call(actor(), criterion.call))
-    require(policy.can_manage_calls(actor()))
     return criterion
 
 
 @blp.route("/criteria/<int:criterion_id>", methods=["PATCH"])
+@permitted(policy.can_manage_calls)
 @blp.arguments(changes_to(CriterionSchema))
 @blp.response(200, CriterionSchema)
 @blp.documents(403, 404, 409, 422)
@@ -227,6 +227,7 @@ def update_criterion(values, criterion_id: int):
 
 
 @blp.route("/criteria/<int:criterion_id>", methods=["DELETE"])
+@permitted(policy.can_manage_calls)
 @blp.response(204)
 @blp.documents(403, 404, 409)
 def remove_criterion(criterion_id: int):
