@@ -12,7 +12,7 @@ from app.extensions import db
 from app.interest.models import InterestLevel, MemberInterest
 from app.members import queries as member_queries
 from app.members.models import MembershipTerm, Organization
-from app.proposals.models import Proposal, ProposalState
+from app.proposals.models import CoInvestigator, Proposal, ProposalState
 
 # A report is owed while it waits for the researcher: not yet submitted, or sent back.
 OWED_STATES = (ReportState.DUE, ReportState.CHANGES_REQUESTED)
@@ -137,3 +137,11 @@ def cofunding_organizations(proposal: Proposal, today: date, grace_days: int) ->
 def award_of(proposal: Proposal) -> Award | None:
     """Return the proposal's award, if it has one."""
     return db.session.scalar(sa.select(Award).where(Award.proposal_id == proposal.id))
+
+
+def on_award_team(user) -> sa.ColumnElement[bool]:
+    """Return the condition that the user is on an award's team (its proposal's applicant, or a
+    co-investigator with the account's address), as `report_policy.is_on_award_team` says; the
+    query must join the award's proposal."""
+    team = sa.select(CoInvestigator.proposal_id).where(CoInvestigator.email == user.email)
+    return sa.or_(Proposal.applicant_id == user.id, Proposal.id.in_(team))

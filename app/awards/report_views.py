@@ -10,13 +10,12 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from app import clock
 from app.auth.models import Role
-from app.awards import bp, reports
+from app.awards import bp, queries, reports
 from app.awards import report_policy as policy
 from app.awards.models import Award, FundingLine, Report, ReportKind
 from app.awards.report_forms import AcceptReportForm, ReportForm, RequestChangesForm
 from app.errors import DomainError
 from app.extensions import db
-from app.proposals.models import CoInvestigator, Proposal
 from app.web import (
     flash_error,
     form_error,
@@ -42,11 +41,10 @@ def _next_owed(award: Award) -> Report | None:
 @login_required
 def mine():
     """List the awards the user holds as applicant or co-investigator, in two queries."""
-    team = sa.select(CoInvestigator.proposal_id).where(CoInvestigator.email == current_user.email)
     awards = db.session.scalars(
         sa.select(Award)
         .join(Award.proposal)
-        .where(sa.or_(Proposal.applicant_id == current_user.id, Proposal.id.in_(team)))
+        .where(queries.on_award_team(current_user))
         .options(contains_eager(Award.proposal), selectinload(Award.reports))
         .order_by(Award.starts_on.desc(), Award.id.desc())
     ).all()

@@ -12,7 +12,7 @@ from app.calls.models import Call
 from app.decisions import policy
 from app.decisions.models import Decision, Outcome
 from app.extensions import db
-from app.proposals.models import DECIDED_STATES, Proposal, ProposalState
+from app.proposals.models import DECIDED_STATES, CoInvestigator, Proposal, ProposalState
 from app.reviews.models import Assignment, Review
 
 # The proposals a call's decisions concern: those awaiting one, and those decided.
@@ -65,6 +65,20 @@ def released_for(user, proposal: Proposal) -> ReleasedDecision | None:
     if decision is None or not decision.is_released or not policy.can_see_decision(user, decision):
         return None
     return ReleasedDecision(decision, applicant_comments([proposal.id])[proposal.id])
+
+
+def visible_decisions(user) -> sa.Select:
+    """Return a select of the decisions the user may read, joined to their proposals: every
+    one for administrators; otherwise, as `policy.can_see_decision` says, only released ones on
+    proposals the user may read (as applicant, or co-investigator with the account's address)."""
+    query = sa.select(Decision).join(Decision.proposal)
+    if policy.can_manage_decisions(user):
+        return query
+    on_team = sa.select(CoInvestigator.proposal_id).where(CoInvestigator.email == user.email)
+    return query.where(
+        Decision.released_at.is_not(None),
+        sa.or_(Proposal.applicant_id == user.id, Proposal.id.in_(on_team)),
+    )
 
 
 @dataclass
