@@ -1,6 +1,6 @@
 """Schemas shared by every resource: errors, pages of results, sorting."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import marshmallow as ma
@@ -81,7 +81,7 @@ def paginate(query: sa.Select, args: dict, sorts: dict) -> dict:
     sort = args["sort"]
     column = sorts[sort.removeprefix("-")]
     entity = query.column_descriptions[0]["entity"]
-    ordered = query.order_by(
+    ordered = query.order_by(None).order_by(
         column.desc() if sort.startswith("-") else column.asc(),
         entity.id.desc() if sort.startswith("-") else entity.id.asc(),
     )
@@ -159,6 +159,17 @@ def instant(**kwargs) -> fields.AwareDateTime:
         validate=validate.Range(min=EARLIEST, max=LATEST, error="Give a date from 1970 to 2199."),
         **kwargs,
     )
+
+
+def day(**kwargs) -> fields.Date:
+    """A calendar date (ISO 8601), between 1970 and 2199."""
+
+    def in_range(value: date) -> None:
+        # Not validate.Range: apispec would document its bounds as numbers.
+        if not EARLIEST.date() <= value < LATEST.date():
+            raise ma.ValidationError("Give a date from 1970 to 2199.")
+
+    return fields.Date(validate=in_range, **kwargs)
 
 
 def integer(minimum: int = 0, maximum: int = MAX_INT, **kwargs) -> fields.Integer:
