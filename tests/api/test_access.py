@@ -13,7 +13,6 @@ from app.extensions import db
 from tests.api.helpers import API, ApiClient, offline_app, unchanged_state
 from tests.factories import CallFactory, UserFactory
 
-
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
 
@@ -72,8 +71,8 @@ def test_the_document_describes_every_route_with_bearer_auth(client):
     ]
     assert len(operations) == len(_api_routes())
     for operation in operations:
-            assert {"400", "401", "429"} <= set(operation["responses"])
-            assert "default" not in operation["responses"]
+        assert {"400", "401", "429"} <= set(operation["responses"])
+        assert "default" not in operation["responses"]
 
 
 def test_errors_are_json_never_html(api, admin):
