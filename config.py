@@ -57,6 +57,7 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("SEEDBED_LOGIN_RATE_LIMIT", "5 per 15 minutes")
     RESET_RATE_LIMIT = os.environ.get("SEEDBED_RESET_RATE_LIMIT", "5 per hour")
     API_RATE_LIMIT = os.environ.get("SEEDBED_API_RATE_LIMIT", "600 per minute")
+    API_LAST_USED_RESOLUTION_SECONDS = 60  # how stale a token's "last used" time may be
 
     # Outgoing mail: with no MAIL_SERVER, messages are written as .eml files
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")

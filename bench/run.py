@@ -58,6 +58,7 @@ from flask.testing import FlaskClient
 from flask_login import FlaskLoginClient
 
 from app import create_app
+from app.api import tokens
 from app.auth.models import Role, User, UserRole, new_session_token
 from app.auth.passwords import hash_password
 from app.calls.models import Call
@@ -195,6 +196,21 @@ PAGES = [
         user="reviewer",
         constant_queries=True,
         endpoint="reviews.dashboard",
+    ),
+    # The JSON API's lists, 100 items a page, with a personal access token.
+    Page(
+        "API: calls",
+        "/api/v1/calls/?per_page=100",
+        user="api:researcher",
+        constant_queries=True,
+        endpoint="api_calls.list_calls",
+    ),
+    Page(
+        "API: audit log, 100 events",
+        "/api/v1/audit/events?per_page=100",
+        user="api:admin",
+        constant_queries=True,
+        endpoint="api_audit.list_events",
     ),
     Page(
         "a proposal, call of 50",
@@ -335,6 +351,9 @@ def build_app(database_url: str, tmp_dir: Path) -> Flask:
         RATELIMIT_ENABLED=False,
         WTF_CSRF_ENABLED=True,  # real forms carry a token: render it as production does
         MAIL_OUTBOX_DIR=tmp_dir / "outbox",
+        # A token's "last used" stamp is a write once a minute; over a run longer than that
+        # it would make one request in thousands count one more query than the rest.
+        API_LAST_USED_RESOLUTION_SECONDS=86400,
     )
     app.test_client_class = FlaskLoginClient
     return app
@@ -703,6 +722,11 @@ def insert_proposals(
                 "first_submitted_at": submitted_at,
                 "submitted_at": submitted_at,
                 "withdrawn_at": now - timedelta(days=31) if state == "withdrawn" else None,
+                "decided_at": (
+                    now - timedelta(days=5)
+                    if state in ("awarded", "declined", "waitlisted")
+                    else None
+                ),
                 "version_count": 0 if state == "draft" else 1,
                 "version": 1,
                 "created_at": now - timedelta(days=40, minutes=number),
@@ -789,13 +813,28 @@ def analyze() -> None:
             connection.exec_driver_sql("ANALYZE")
 
 
+class TokenClient:
+    """Calls the API with a persona's personal access token."""
+
+    def __init__(self, client: FlaskClient, raw_token: str):
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {raw_token}"}
+
+    def get(self, url: str):
+        """Send a GET with the token."""
+        return self.client.get(url, headers=self.headers)
+
+
 def make_clients(app: Flask) -> dict[str | None, FlaskClient]:
-    """Return one test client per persona (signed in) and one anonymous (key None)."""
+    """Return per persona a signed-in client and an API one ("api:…"), and one anonymous."""
     clients: dict[str | None, FlaskClient] = {None: app.test_client()}
     with app.app_context():
         for key, persona in PERSONAS.items():
             user = db.session.scalar(sa.select(User).where(User.email == persona.email))
             clients[key] = app.test_client(user=user)
+            _token, raw = tokens.create_token(user, name="bench", expires_on=None, actor=user)
+            db.session.commit()
+            clients[f"api:{key}"] = TokenClient(app.test_client(), raw)
     return clients
 
 

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app import clock
 from app.api.models import AccessToken
@@ -17,8 +18,6 @@ from app.extensions import db
 # A recognisable prefix lets secret scanners and people tell a Seedbed token at a glance.
 TOKEN_PREFIX = "sbd_"
 SHOWN_PREFIX_LENGTH = len(TOKEN_PREFIX) + 6
-# Writing last_used_at on every request would turn every read into a write; a minute is plenty.
-LAST_USED_RESOLUTION = timedelta(minutes=1)
 MAX_ACTIVE_TOKENS = 20
 
 
@@ -112,7 +111,10 @@ def authenticate(raw: str) -> User | None:
     now = clock.now()
     if token is None or not token.is_usable(now) or not token.user.is_active:
         return None
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+    # Writing last_used_at on every request would turn every read into a write; a minute is
+    # precise enough to tell whether a token is still in use.
+    resolution = timedelta(seconds=current_app.config["API_LAST_USED_RESOLUTION_SECONDS"])
+    if token.last_used_at is None or now - token.last_used_at >= resolution:
         token.last_used_at = now
         db.session.commit()
     return token.user
