@@ -9,6 +9,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from app.api.core import ApiBlueprint, actor, check_version
 from app.api.schemas import (
+    MAX_INT,
     ApiSchema,
     PageArgs,
     VersionSchema,
@@ -104,7 +105,10 @@ class AwardSchema(ApiSchema):
 class AwardListArgs(PageArgs):
     """Filters for the list of awards."""
 
-    call_id = integer(1, metadata={"description": "Only awards on this call's proposals."})
+    call_id = fields.Integer(
+        validate=validate.Range(min=1, max=MAX_INT),
+        metadata={"description": "Only awards on this call's proposals."},
+    )
     state = fields.List(
         fields.Enum(AwardState, by_value=True),
         metadata={"description": "Only awards in these states (repeat the parameter)."},

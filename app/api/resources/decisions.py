@@ -2,11 +2,12 @@
 decisions (never the committee's rationale nor who staged them)."""
 
 from flask import g
-from marshmallow import fields
+from marshmallow import fields, validate
 from sqlalchemy.orm import contains_eager
 
 from app.api.core import ApiBlueprint, actor, check_version
 from app.api.schemas import (
+    MAX_INT,
     ApiSchema,
     PageArgs,
     VersionSchema,
@@ -67,7 +68,10 @@ class DecisionSchema(ApiSchema):
 class DecisionListArgs(PageArgs):
     """Filters for the list of decisions."""
 
-    call_id = integer(1, metadata={"description": "Only this call's decisions."})
+    call_id = fields.Integer(
+        validate=validate.Range(min=1, max=MAX_INT),
+        metadata={"description": "Only this call's decisions."},
+    )
     outcome = fields.List(
         fields.Enum(Outcome, by_value=True),
         metadata={"description": "Only these outcomes (repeat the parameter)."},
@@ -200,7 +204,8 @@ def stage_decision(values, proposal_id: int):
     proposal = _proposal_to_decide(proposal_id)
     current = decision_queries.decision_of(proposal)
     expected = values.pop("version")
-    if current is not None:
+    # A proposal that takes no decision now is refused for that (by the service) first.
+    if current is not None and policy.is_stageable(proposal, current):
         if expected is None:
             g.api_versioned = current  # the conflict's answer carries its current version
             raise ConflictError(
