@@ -25,6 +25,11 @@ def can_manage_proposals(user) -> bool:
     return has_role(user, Role.ADMIN)
 
 
+def can_write_proposals(user) -> bool:
+    """Researchers start proposals (to a call that is open: calls.policy.can_propose_to)."""
+    return has_role(user, Role.RESEARCHER)
+
+
 def can_view_proposal(user, proposal: Proposal) -> bool:
     """The applicant, co-investigators with accounts (read only) and administrators."""
     return (

@@ -9,7 +9,7 @@ from sqlalchemy.orm import defer
 from app.auth.models import User
 from app.calls.models import Call
 from app.extensions import db
-from app.proposals.models import Proposal, ProposalState
+from app.proposals.models import CoInvestigator, Proposal, ProposalState
 
 # The workflow's order, so that sorting by state reads like the proposal's life.
 STATE_ORDER = (
@@ -51,6 +51,13 @@ def _order(sort: str) -> list:
 
 def _contains(column, text: str):
     return sa.func.lower(column).contains(text.lower(), autoescape=True)
+
+
+def of_user(user: User) -> sa.ColumnElement[bool]:
+    """Return the condition for the user's own proposals: as applicant or as co-investigator
+    (those policy.can_view_proposal shows to someone who does not manage proposals)."""
+    on_team = sa.select(CoInvestigator.proposal_id).where(CoInvestigator.email == user.email)
+    return sa.or_(Proposal.applicant_id == user.id, Proposal.id.in_(on_team))
 
 
 def proposals_for_call(

@@ -81,6 +81,7 @@ class Relationship:
 
 
 MAX_EXCLUDED_PEOPLE = 10
+KEYWORDS_MAX_LENGTH = 500  # the column's
 MAX_RELATIONSHIPS = 10
 
 
@@ -174,7 +175,19 @@ def _ensure_editable(proposal: Proposal, actor: User) -> None:
         raise DeadlineError("The deadline has passed; the proposal can no longer change.")
 
 
+def _tidy_keywords(keywords: str) -> str:
+    """Return the keywords as stored: trimmed, without empty ones, joined by ", "."""
+    return ", ".join(word.strip() for word in keywords.split(",") if word.strip())
+
+
 def _check_draft(values: DraftValues) -> None:
+    # Tidying adds a space after each comma: "a,b,…" typed within the limit can outgrow it.
+    if len(_tidy_keywords(values.keywords)) > KEYWORDS_MAX_LENGTH:
+        raise ValidationError(
+            f"The keywords take at most {KEYWORDS_MAX_LENGTH} characters, with a comma and a "
+            "space between them.",
+            field="keywords",
+        )
     limit = current_app.config["MAX_CO_INVESTIGATORS"]
     if len(values.co_investigators) > limit:
         raise ValidationError(
@@ -293,9 +306,7 @@ def save_draft(
         )
     proposal.title = values.title.strip()
     proposal.abstract = values.abstract.strip()
-    proposal.keywords = ", ".join(
-        word.strip() for word in values.keywords.split(",") if word.strip()
-    )
+    proposal.keywords = _tidy_keywords(values.keywords)
     proposal.department = values.department.strip()
     proposal.duration_months = values.duration_months
     proposal.industry_relevance = values.industry_relevance.strip()

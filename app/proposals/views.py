@@ -17,14 +17,13 @@ from app.decisions import decision_queries
 from app.errors import DomainError, ValidationError
 from app.extensions import db
 from app.forms import EmptyForm, choices
-from app.proposals import bp, policy, services
+from app.proposals import bp, policy, queries, services
 from app.proposals.deadlines import accepts_submissions, effective_deadline
 from app.proposals.display import live_content, live_declared_conflicts
 from app.proposals.forms import ExtensionForm, ProposalForm, WithdrawForm
 from app.proposals.models import (
     Attachment,
     BudgetCategory,
-    CoInvestigator,
     Proposal,
     ProposalState,
     ProposalVersion,
@@ -130,15 +129,12 @@ def _locked_message(proposal: Proposal) -> str:
 @login_required
 def mine():
     """List the signed-in user's proposals: as applicant and as co-investigator."""
-    on_team = sa.select(CoInvestigator.proposal_id).where(
-        CoInvestigator.email == current_user.email
-    )
     rows = db.session.execute(
         sa.select(Proposal, User.name)
         .join(Proposal.call)
         .join(User, User.id == Proposal.applicant_id)
         .options(contains_eager(Proposal.call))
-        .where(sa.or_(Proposal.applicant_id == current_user.id, Proposal.id.in_(on_team)))
+        .where(queries.of_user(current_user))
         .order_by(Proposal.updated_at.desc(), Proposal.id.desc())
     ).all()
     now = clock.now()
