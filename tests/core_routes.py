@@ -54,7 +54,7 @@ ROUTES = [
         "POST",
         "/account/tokens",
         signed_in(200),
-        {"name": "Matrix token"},
+        {"token-name": "Matrix token"},
         changes=True,
     ),
     Route(

@@ -19,3 +19,8 @@ class AccessTokenForm(FlaskForm):
         description="Leave empty for a token that works until you revoke it.",
     )
     submit = SubmitField("Create token")
+
+    def __init__(self, *args, **kwargs):
+        # Prefixed: the profile page has another form with a "name" field.
+        kwargs.setdefault("prefix", "token")
+        super().__init__(*args, **kwargs)

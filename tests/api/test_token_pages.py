@@ -17,7 +17,7 @@ def _tokens_of(user):
 def test_creating_a_token_shows_it_once_and_stores_only_its_hash(app, login, audit_log):
     user = UserFactory(researcher=True)
     browser = login(user)
-    page = browser.post("/account/tokens", data={"name": "Finance sync", "expires_on": ""})
+    page = browser.post("/account/tokens", data={"token-name": "Finance sync", "token-expires_on": ""})
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     [token] = _tokens_of(user)
@@ -38,12 +38,12 @@ def test_a_bad_token_form_keeps_the_input_and_writes_nothing(login):
     db.session.commit()
     browser = login(user)
     before = snapshot()
-    blank = browser.post("/account/tokens", data={"name": "  "}).get_data(as_text=True)
+    blank = browser.post("/account/tokens", data={"token-name": "  "}).get_data(as_text=True)
     assert "Give the token a name" in blank or "This field is required" in blank
-    duplicate = browser.post("/account/tokens", data={"name": "existing"})
+    duplicate = browser.post("/account/tokens", data={"token-name": "existing"})
     assert "already have a token with this name" in duplicate.get_data(as_text=True)
     assert 'value="existing"' in duplicate.get_data(as_text=True)
-    past = browser.post("/account/tokens", data={"name": "Old", "expires_on": "2001-01-01"})
+    past = browser.post("/account/tokens", data={"token-name": "Old", "token-expires_on": "2001-01-01"})
     assert "from today onwards" in past.get_data(as_text=True)
     assert snapshot() == before
 
@@ -72,6 +72,6 @@ def test_nobody_revokes_someone_elses_token(login):
 
 def test_signed_out_visitors_cannot_create_tokens(client):
     before = snapshot()
-    response = client.post("/account/tokens", data={"name": "Sneaky"})
+    response = client.post("/account/tokens", data={"token-name": "Sneaky"})
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
     assert snapshot() == before
