@@ -17,7 +17,9 @@ def _tokens_of(user):
 def test_creating_a_token_shows_it_once_and_stores_only_its_hash(app, login, audit_log):
     user = UserFactory(researcher=True)
     browser = login(user)
-    page = browser.post("/account/tokens", data={"token-name": "Finance sync", "token-expires_on": ""})
+    page = browser.post(
+        "/account/tokens", data={"token-name": "Finance sync", "token-expires_on": ""}
+    )
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     [token] = _tokens_of(user)
@@ -43,7 +45,9 @@ def test_a_bad_token_form_keeps_the_input_and_writes_nothing(login):
     duplicate = browser.post("/account/tokens", data={"token-name": "existing"})
     assert "already have a token with this name" in duplicate.get_data(as_text=True)
     assert 'value="existing"' in duplicate.get_data(as_text=True)
-    past = browser.post("/account/tokens", data={"token-name": "Old", "token-expires_on": "2001-01-01"})
+    past = browser.post(
+        "/account/tokens", data={"token-name": "Old", "token-expires_on": "2001-01-01"}
+    )
     assert "from today onwards" in past.get_data(as_text=True)
     assert snapshot() == before
 
