@@ -44,7 +44,7 @@ def end_of_day(day: date, zone: str) -> datetime:
 
 
 def create_token(
-    user: User, *, name: str, expires_on: date | None, actor: User
+    user: User, *, name: str, expires_on: date | None, actor: User | None
 ) -> tuple[AccessToken, str]:
     """Create a token for the user and return it with its raw value (shown once, never stored).
 

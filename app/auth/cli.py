@@ -29,3 +29,32 @@ def create_admin_command(email: str, name: str | None) -> None:
         raise click.ClickException(error.message)
     db.session.commit()
     click.echo(f"{'Created' if created else 'Updated'} administrator {user.email}.")
+
+
+@users_cli.command("create-token")
+@click.argument("email")
+@click.option("--name", required=True, help="What will use the token, shown in its list.")
+@click.option(
+    "--expires-on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Last day the token works (YYYY-MM-DD); default: until revoked.",
+)
+def create_token_command(email: str, name: str, expires_on) -> None:
+    """Create a personal access token for an account and print it (only this once).
+
+    For operators and scripts; users create their own on their profile page.
+    """
+    from app.api import tokens  # noqa: PLC0415  (the API builds on accounts)
+
+    user = services.find_user_by_email(email)
+    if user is None or not user.is_active:
+        raise click.ClickException(f"No active account has the address {email}.")
+    try:
+        _token, raw = tokens.create_token(
+            user, name=name, expires_on=expires_on and expires_on.date(), actor=None
+        )
+    except DomainError as error:
+        raise click.ClickException(error.message)
+    db.session.commit()
+    click.echo(raw)

@@ -150,3 +150,25 @@ def test_requests_are_rate_limited_per_token(app, api, researcher, monkeypatch):
 
 def test_the_api_prefix_is_versioned():
     assert API == "/api/v1"
+
+
+def test_operators_create_a_token_from_the_command_line(app, audit_log):
+    user = UserFactory(researcher=True, email="script.user@example.edu")
+    result = app.test_cli_runner().invoke(
+        args=["users", "create-token", "script.user@example.edu", "--name", "Nightly sync"]
+    )
+    assert result.exit_code == 0, result.output
+    raw = result.output.strip()
+    assert ApiClient(app.test_client(), raw).get("/calls/").status_code == 200
+    [token] = tokens.active_tokens(user)
+    assert token.name == "Nightly sync" and token.expires_at is None
+    [event] = audit_log("access_token.created")
+    assert event.actor_id is None and event.detail["user_id"] == user.id
+
+
+def test_the_command_refuses_an_unknown_address(app):
+    result = app.test_cli_runner().invoke(
+        args=["users", "create-token", "nobody@example.edu", "--name", "x"]
+    )
+    assert result.exit_code != 0
+    assert "No active account" in result.output
