@@ -4,6 +4,10 @@ from app.auth.models import Role
 from app.auth.policy import has_role
 from app.members.models import Contact, MembershipStatus, Organization
 
+# What a representative may change of their own contact: the email is their sign-in address
+# and the role is the program office's to set.
+OWN_CONTACT_FIELDS = ("name", "title", "phone")
+
 
 def can_manage_members(user) -> bool:
     """Administrators run membership: members, tiers, terms, contacts, invoices."""

@@ -12,14 +12,19 @@ from app.members.queries import FiscalYear, fiscal_year, status_expression
 DIRECTORY_STATUSES = (MembershipStatus.ACTIVE, MembershipStatus.GRACE)
 
 
+def directory_query(today: date, grace_days: int) -> sa.Select:
+    """Return a select of the members in good standing (active or in grace), unordered."""
+    status = status_expression(today, grace_days)
+    return sa.select(Organization).where(status.in_([value.value for value in DIRECTORY_STATUSES]))
+
+
 def directory(today: date, grace_days: int) -> list[Organization]:
     """Return the members in good standing (active or in grace) with their tiers, by name."""
-    status = status_expression(today, grace_days)
     return list(
         db.session.scalars(
-            sa.select(Organization)
-            .where(status.in_([value.value for value in DIRECTORY_STATUSES]))
-            .order_by(sa.func.lower(Organization.name), Organization.id)
+            directory_query(today, grace_days).order_by(
+                sa.func.lower(Organization.name), Organization.id
+            )
         )
     )
 

@@ -9,7 +9,11 @@ from app.errors import DomainError
 from app.extensions import db
 from app.members import services as member_services
 from app.members.models import Contact, MembershipStatus
-from app.members.policy import can_edit_contact, can_view_organization_portal
+from app.members.policy import (
+    OWN_CONTACT_FIELDS,
+    can_edit_contact,
+    can_view_organization_portal,
+)
 from app.portal import bp, queries
 from app.portal.access import MembershipNotActive, grace_days, representation
 from app.portal.forms import ContactDetailsForm
@@ -61,13 +65,10 @@ def edit_contact():
     form = ContactDetailsForm(obj=contact)
     if form.validate_on_submit():
         try:
-            # The email is left out on purpose: it is the representative's sign-in address.
             member_services.update_contact(
                 contact,
                 actor=current_user,
-                name=form.name.data,
-                title=form.title.data,
-                phone=form.phone.data,
+                **{field: getattr(form, field).data for field in OWN_CONTACT_FIELDS},
             )
         except DomainError as error:
             form_error(form, error)
