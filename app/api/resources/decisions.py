@@ -1,6 +1,7 @@
 """Funding decisions: administrators stage and release them; applicants read their own released
 decisions (never the committee's rationale nor who staged them)."""
 
+import sqlalchemy as sa
 from flask import g
 from marshmallow import fields, validate
 from sqlalchemy.orm import contains_eager
@@ -121,7 +122,8 @@ class ReleasedSchema(ApiSchema):
 
 DECISION_SORTS = {
     "reference": Proposal.reference,
-    "amount": Decision.amount,
+    # No amount (decline, waitlist) counts as zero: the same order on every database.
+    "amount": sa.func.coalesce(Decision.amount, 0),
     "released_at": Decision.released_at,
     "created_at": Decision.created_at,
 }
