@@ -3,7 +3,6 @@ automatic) and progress."""
 
 from decimal import Decimal
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
@@ -188,21 +187,15 @@ def assign(call_id: int):
     proposal = db.session.get(Proposal, form.proposal_id.data)
     if proposal is None or proposal.call_id != call.id:
         abort(404)
-    member = db.session.scalar(
-        sa.select(CallReviewer).where(
-            CallReviewer.call_id == call.id, CallReviewer.user_id == form.reviewer_id.data
-        )
-    )
-    if member is None:
-        flash("Choose a reviewer from this call's pool.", "danger")
-        return back
     try:
-        services.assign_reviewer(proposal, member.user, actor=current_user)
+        assignment = services.assign_from_pool(
+            call, proposal, form.reviewer_id.data, actor=current_user
+        )
     except DomainError as error:
         flash_error(error)
     else:
         db.session.commit()
-        flash(f"{proposal.reference} is assigned to {member.user.name}.", "success")
+        flash(f"{proposal.reference} is assigned to {assignment.reviewer.name}.", "success")
     return back
 
 

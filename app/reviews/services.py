@@ -450,6 +450,25 @@ def assign_reviewer(
     return assignment
 
 
+def assign_from_pool(
+    call: Call, proposal: Proposal, reviewer_id: int, *, actor: User
+) -> Assignment:
+    """Give a proposal of the call to a reviewer of the call's pool.
+
+    Side effects: as `assign_reviewer`.
+    Raises: ValidationError (field `reviewer_id`) for someone outside the pool; as
+    `assign_reviewer` otherwise.
+    """
+    member = db.session.scalar(
+        sa.select(CallReviewer).where(
+            CallReviewer.call_id == call.id, CallReviewer.user_id == reviewer_id
+        )
+    )
+    if member is None:
+        raise ValidationError("Choose a reviewer from this call's pool.", field="reviewer_id")
+    return assign_reviewer(proposal, member.user, actor=actor)
+
+
 def assign_reviewers(
     pairs: list[tuple[Proposal, User]], *, actor: User, due_at: datetime | None = None
 ) -> list[Assignment]:
