@@ -7,6 +7,7 @@ from functools import wraps
 from flask import current_app, g, request
 from flask_smorest import Blueprint
 from sqlalchemy.orm.exc import StaleDataError
+from webargs.flaskparser import FlaskParser
 
 from app.api import tokens
 from app.api.errors import domain_error_response, error_response, stale_data_response
@@ -86,8 +87,17 @@ def permitted(allows: Callable[[User], bool]):
     return decorator
 
 
+class StrictParser(FlaskParser):
+    """Refuse unknown query parameters too (webargs ignores them by default): a misspelt
+    filter must not silently return everything."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION: dict = {}  # each schema's own Meta.unknown (RAISE) decides
+
+
 class ApiBlueprint(Blueprint):
     """A resource blueprint: token-only, rate-limited per token, errors as JSON and documented."""
+
+    ARGUMENTS_PARSER = StrictParser()
 
     def __init__(self, name: str, url_prefix: str, description: str):
         super().__init__(
