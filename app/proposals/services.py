@@ -82,6 +82,7 @@ class Relationship:
 
 MAX_EXCLUDED_PEOPLE = 10
 KEYWORDS_MAX_LENGTH = 500  # the column's
+LARGEST_TOTAL = Decimal("9999999999.99")  # what the requested amount's Numeric(12, 2) holds
 MAX_RELATIONSHIPS = 10
 
 
@@ -205,6 +206,11 @@ def _check_draft(values: DraftValues) -> None:
                 "Each budget line needs an amount above zero.", field="budget_lines"
             )
         BudgetCategory(line.category)
+    total = sum((line.amount for line in values.budget_lines), Decimal("0"))
+    if total > LARGEST_TOTAL:
+        raise ValidationError(
+            f"The budget may total at most {LARGEST_TOTAL:,.2f}.", field="budget_lines"
+        )
     if values.duration_months is not None and not 1 <= values.duration_months <= 60:
         raise ValidationError("The duration is between 1 and 60 months.", field="duration_months")
     _check_declared_conflicts(values)
@@ -381,7 +387,8 @@ def attach_pdf(proposal: Proposal, *, actor: User, filename: str, data: bytes) -
     for previous in proposal.attachments:
         if previous.removed_at is None:
             previous.removed_at = now
-    original = Path(filename or "proposal.pdf").name[:255] or "proposal.pdf"
+    # A client may name the file anything: NUL cannot be stored (PostgreSQL text refuses it).
+    original = Path((filename or "").replace("\x00", "")).name[:255] or "proposal.pdf"
     attachment = Attachment(
         proposal_id=proposal.id,
         original_name=original,

@@ -352,6 +352,16 @@ def test_a_stale_version_is_a_conflict_and_changes_nothing(api):
         ({"title": "x" * 301}, "title"),
         ({"budget_lines": [{"category": "personnel", "amount": "0"}]}, "budget_lines"),
         ({"budget_lines": [{"category": "yachts", "amount": "10"}]}, "budget_lines"),
+        (
+            {
+                "budget_lines": [
+                    {"category": "personnel", "amount": "9999999999.99"},
+                    {"category": "travel", "amount": "0.01"},
+                ]
+            },
+            "budget_lines",
+        ),
+        ({"budget_lines": [{"category": "travel", "amount": "10000000000.00"}]}, "budget_lines"),
         ({"co_investigators": [{"name": "No Address"}]}, "co_investigators"),
         (
             {
@@ -466,6 +476,8 @@ def test_the_applicant_uploads_and_downloads_the_pdf(api, admin, audit_log):
         assert download.data == MINIMAL_PDF
         assert "plan.pdf" in download.headers["Content-Disposition"]
 
+    odd_name = client.put(f"/proposals/{proposal.id}/pdf", data=_pdf(filename="a\x00b.pdf"))
+    assert odd_name.get_json()["filename"] == "ab.pdf"
     replaced = client.put(f"/proposals/{proposal.id}/pdf", data=_pdf(MINIMAL_PDF + b"\n"))
     assert replaced.get_json()["id"] != body["id"]
     assert client.get(f"/proposals/{proposal.id}/pdf").data == MINIMAL_PDF + b"\n"
