@@ -187,6 +187,11 @@ def changes_to(schema: type[ma.Schema], *, required: tuple[str, ...] = ()) -> ma
     return schema(partial=optional)
 
 
+def query_integer(minimum: int = 1, maximum: int = MAX_INT, **kwargs) -> fields.Integer:
+    """An integer in the query string (text there, so not strict), within the stored range."""
+    return fields.Integer(validate=validate.Range(min=minimum, max=maximum), **kwargs)
+
+
 class VersionSchema(ApiSchema):
     """The version the client last read, for an action that must not act on stale data."""
 

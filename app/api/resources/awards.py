@@ -9,7 +9,6 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from app.api.core import ApiBlueprint, actor, check_version
 from app.api.schemas import (
-    MAX_INT,
     ApiSchema,
     PageArgs,
     VersionSchema,
@@ -18,6 +17,7 @@ from app.api.schemas import (
     name,
     page_of,
     paginate,
+    query_integer,
     sort_field,
 )
 from app.awards import queries, report_policy, services
@@ -105,10 +105,7 @@ class AwardSchema(ApiSchema):
 class AwardListArgs(PageArgs):
     """Filters for the list of awards."""
 
-    call_id = fields.Integer(
-        validate=validate.Range(min=1, max=MAX_INT),
-        metadata={"description": "Only awards on this call's proposals."},
-    )
+    call_id = query_integer(metadata={"description": "Only awards on this call's proposals."})
     state = fields.List(
         fields.Enum(AwardState, by_value=True),
         metadata={"description": "Only awards in these states (repeat the parameter)."},

@@ -3,12 +3,11 @@ decisions (never the committee's rationale nor who staged them)."""
 
 import sqlalchemy as sa
 from flask import g
-from marshmallow import fields, validate
+from marshmallow import fields
 from sqlalchemy.orm import contains_eager
 
 from app.api.core import ApiBlueprint, actor, check_version
 from app.api.schemas import (
-    MAX_INT,
     ApiSchema,
     PageArgs,
     VersionSchema,
@@ -16,6 +15,7 @@ from app.api.schemas import (
     money,
     page_of,
     paginate,
+    query_integer,
     sort_field,
     text,
 )
@@ -69,10 +69,7 @@ class DecisionSchema(ApiSchema):
 class DecisionListArgs(PageArgs):
     """Filters for the list of decisions."""
 
-    call_id = fields.Integer(
-        validate=validate.Range(min=1, max=MAX_INT),
-        metadata={"description": "Only this call's decisions."},
-    )
+    call_id = query_integer(metadata={"description": "Only this call's decisions."})
     outcome = fields.List(
         fields.Enum(Outcome, by_value=True),
         metadata={"description": "Only these outcomes (repeat the parameter)."},

@@ -16,7 +16,6 @@ from sqlalchemy.orm import contains_eager
 from app import clock
 from app.api.core import ApiBlueprint, actor, check_version
 from app.api.schemas import (
-    MAX_INT,
     NO_NUL,
     ApiSchema,
     PageArgs,
@@ -26,6 +25,7 @@ from app.api.schemas import (
     name,
     page_of,
     paginate,
+    query_integer,
     sort_field,
     text,
 )
@@ -69,11 +69,6 @@ def day(**kwargs) -> fields.Date:
         ),
         **kwargs,
     )
-
-
-def query_integer(minimum: int = 1, maximum: int = MAX_INT, **kwargs) -> fields.Integer:
-    """An integer in the query string (text there, so not strict), within the stored range."""
-    return fields.Integer(validate=validate.Range(min=minimum, max=maximum), **kwargs)
 
 
 def _website_or_empty(value: str) -> None:

@@ -9,7 +9,6 @@ from app import clock
 from app.api.core import ApiBlueprint, actor
 from app.api.resources.calls import CriterionSchema
 from app.api.schemas import (
-    MAX_INT,
     ApiSchema,
     PageArgs,
     decimal,
@@ -17,6 +16,7 @@ from app.api.schemas import (
     money,
     page_of,
     paginate,
+    query_integer,
     sort_field,
     text,
 )
@@ -216,11 +216,10 @@ class AssignmentDetailSchema(AssignmentSchema):
 class AssignmentListArgs(PageArgs):
     """Filters for the list of assignments."""
 
-    call_id = fields.Integer(validate=validate.Range(min=1, max=MAX_INT))
-    proposal_id = fields.Integer(validate=validate.Range(min=1, max=MAX_INT))
-    reviewer_id = fields.Integer(
-        validate=validate.Range(min=1, max=MAX_INT),
-        metadata={"description": "Administrators: one reviewer's assignments."},
+    call_id = query_integer()
+    proposal_id = query_integer()
+    reviewer_id = query_integer(
+        metadata={"description": "Administrators: one reviewer's assignments."}
     )
     state = fields.List(
         fields.Enum(AssignmentState, by_value=True),
