@@ -63,9 +63,16 @@ def actor() -> User:
     return g.api_user
 
 
-def check_version(subject, expected: int) -> None:
-    """Refuse with 409 (and the current version) if the client's copy is out of date."""
+def check_version(subject, expected: int | None) -> None:
+    """Refuse with 409 (and the current version) if the client's copy is out of date.
+
+    None stands for "I have not seen one": refused too, since one exists.
+    """
     g.api_versioned = subject
+    if expected is None:
+        raise ConflictError(
+            f"This already exists (version {subject.version}); send that version to replace it."
+        )
     if subject.version != expected:
         raise ConflictError(
             f"This was changed since you read it (your version {expected}, now "

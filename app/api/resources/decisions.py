@@ -2,7 +2,6 @@
 decisions (never the committee's rationale nor who staged them)."""
 
 import sqlalchemy as sa
-from flask import g
 from marshmallow import fields
 from sqlalchemy.orm import contains_eager
 
@@ -23,7 +22,6 @@ from app.calls.models import Call
 from app.decisions import decision_queries, policy, services
 from app.decisions.decision_forms import TEXT_LIMIT
 from app.decisions.models import Decision, Outcome
-from app.errors import ConflictError
 from app.extensions import db
 from app.proposals.models import Proposal
 from app.web import get_or_404, require, require_visible
@@ -205,12 +203,6 @@ def stage_decision(values, proposal_id: int):
     expected = values.pop("version")
     # A proposal that takes no decision now is refused for that (by the service) first.
     if current is not None and policy.is_stageable(proposal, current):
-        if expected is None:
-            g.api_versioned = current  # the conflict's answer carries its current version
-            raise ConflictError(
-                f"This proposal already has a staged decision (version {current.version}); "
-                "send that version to replace it."
-            )
         check_version(current, expected)
     decision = services.stage_decision(
         proposal,
