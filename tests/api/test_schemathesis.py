@@ -45,11 +45,12 @@ def world() -> tuple[World, dict[str, str]]:
     return world, {role: token_for(user) for role, user in world.users.items()}
 
 
-def _aim_at_the_world(case, ids: dict[str, int]) -> None:
+def _aim_at_the_world(case, world: World) -> None:
     """Point a valid request's ids at real objects (random ids would only ever find 404)."""
     meta = case.meta
     if meta is None or not meta.generation.mode.is_positive:
         return  # invalid requests keep what Schemathesis drew
+    ids = world.ids_for(case.path)
     for name in case.path_parameters or {}:
         if name in ids:
             case.path_parameters[name] = ids[name]
@@ -68,7 +69,7 @@ def _conformance_test(role: str):
     def test(case, app, world):
         arranged, tokens = world
         headers = {"Authorization": f"Bearer {tokens[role]}"}
-        _aim_at_the_world(case, arranged.ids)
+        _aim_at_the_world(case, arranged)
         case.operation.schema.app = app  # the suite's app, on its per-test transaction
         # Each request runs in a fresh context, as in production: its own app context and `g`.
         contextvars.Context().run(case.call_and_validate, headers=headers, app=app)

@@ -20,7 +20,7 @@ from tests.factories import (
     UserFactory,
     representative,
 )
-from tests.reviews.helpers import assign, call_in_review, proposal_under_review
+from tests.reviews.helpers import assign, call_in_review, pool_reviewer, proposal_under_review
 
 
 @dataclass
@@ -29,6 +29,15 @@ class World:
 
     users: dict
     ids: dict[str, int]
+    # Operations on a call or proposal in review take these ids instead (by path prefix).
+    ids_in_review: dict[str, dict[str, int]]
+
+    def ids_for(self, path: str) -> dict[str, int]:
+        """Return the ids the operation at this path should reach."""
+        for prefix, ids in self.ids_in_review.items():
+            if path.startswith(prefix):
+                return self.ids | ids
+        return self.ids
 
 
 def build_world() -> World:
@@ -47,6 +56,9 @@ def build_world() -> World:
     reviewed_call = call_in_review()
     under_review = proposal_under_review(reviewed_call, applicant=researcher)
     assignment = assign(under_review, reviewer, admin=admin)
+    proposal_under_review(reviewed_call)
+    pool_reviewer(reviewed_call, admin=admin)
+    pool_reviewer(reviewed_call, admin=admin)
 
     awarded = awarded_proposal(applicant=researcher)
     decision = Decision(
@@ -75,5 +87,9 @@ def build_world() -> World:
             "invoice_id": invoice.id,
             "decision_id": decision.id,
             "award_id": award.id,
+        },
+        ids_in_review={
+            "/api/v1/reviews/calls/": {"call_id": reviewed_call.id},
+            "/api/v1/decisions/": {"call_id": reviewed_call.id, "proposal_id": under_review.id},
         },
     )
