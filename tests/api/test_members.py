@@ -671,3 +671,16 @@ def test_lists_cost_the_same_queries_for_3_rows_or_30(api, admin, app, count_que
     large_directory = _queries_for(member, "/members/directory?per_page=100", count_queries)
     assert large == small
     assert large_directory == small_directory
+
+
+def test_representatives_see_colleagues_without_their_phone_as_in_the_portal(api, admin, own):
+    own["colleague"].phone = "+1 555 0100"
+    own["contact"].phone = "+1 555 0199"
+    db.session.commit()
+    path = f"/members/organizations/{own['organization'].id}/contacts"
+    seen = {item["id"]: item for item in api(own["user"]).get(path).get_json()["items"]}
+    assert "phone" not in seen[own["colleague"].id]
+    assert seen[own["colleague"].id]["email"] == own["colleague"].email
+    assert seen[own["contact"].id]["phone"] == "+1 555 0199"
+    by_admin = {item["id"]: item for item in api(admin).get(path).get_json()["items"]}
+    assert by_admin[own["colleague"].id]["phone"] == "+1 555 0100"

@@ -127,6 +127,14 @@ class ContactSchema(ApiSchema):
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
 
+    @ma.post_dump(pass_original=True)
+    def _hide_colleagues_phone(self, data: dict, contact: Contact, **kwargs) -> dict:
+        """As in the portal, a representative sees colleagues' email and title, not phone."""
+        viewer = actor()
+        if not policy.can_manage_members(viewer) and contact.user_id != viewer.id:
+            data.pop("phone", None)
+        return data
+
 
 class OrganizationSchema(ApiSchema):
     """A member organization (or a prospect) with its membership status today."""
