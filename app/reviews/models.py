@@ -262,6 +262,8 @@ class Review(TimestampMixin, db.Model):
     # The weighted total on 0–100 from the rubric, set when submitted.
     weighted_total: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 2))
     revision_count: Mapped[int] = mapped_column(default=0)
+    # Raised by every save and the submission: a client sends the version it read (API).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     assignment: Mapped[Assignment] = relationship(back_populates="review")
     scores: Mapped[list["ReviewScore"]] = relationship(

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from types import EllipsisType
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -594,15 +595,30 @@ def _ensure_reviewable(assignment: Assignment, actor: User) -> None:
         raise DeadlineError("The review deadline has passed; the submitted review is final.")
 
 
-def save_review(assignment: Assignment, values: ReviewValues, *, actor: User) -> Review:
+def save_review(
+    assignment: Assignment,
+    values: ReviewValues,
+    *,
+    actor: User,
+    expected_version: int | None | EllipsisType = ...,  # ...: not checked (the web form)
+) -> Review:
     """Save the review as it stands (a draft saves whatever is filled in).
 
     A submitted review edited before the deadline stays submitted, with its total
-    recomputed and a new revision kept.
-    Side effects: audit `review.saved` (or `review.edited`).
+    recomputed and a new revision kept. With `expected_version` (None: "there is none yet"),
+    a review changed since the caller read it is refused.
+    Side effects: audit `review.saved` (or `review.edited`); the review's version goes up.
     Raises: WorkflowError, ConflictError, DeadlineError; ValidationError for a score off its scale.
     """
     _ensure_reviewable(assignment, actor)
+    if expected_version is not ...:
+        current = assignment.review.version if assignment.review is not None else None
+        if current != expected_version:
+            raise ConflictError(
+                "This review was saved elsewhere since you read it"
+                + (f" (now version {current})" if current is not None else "")
+                + "; fetch it again and reapply your change."
+            )
     criteria = {criterion.id: criterion for criterion in assignment.proposal.call.criteria}
     for criterion_id, score in values.scores.items():
         criterion = criteria.get(criterion_id)
@@ -633,6 +649,8 @@ def save_review(assignment: Assignment, values: ReviewValues, *, actor: User) ->
     for criterion_id, score in given.items():
         if criterion_id not in current:
             review.scores.append(ReviewScore(criterion_id=criterion_id, score=score))
+    if review.id is not None:
+        review.version += 1
     db.session.flush()
     if review.submitted_at is not None:
         _check_complete(review, criteria)
@@ -702,6 +720,7 @@ def submit_review(assignment: Assignment, *, actor: User) -> Review:
         {s.criterion_id: s.score for s in review.scores}, criteria.values()
     )
     review.submitted_at = clock.now()
+    review.version += 1
     assignment.state = AssignmentState.SUBMITTED
     db.session.flush()
     _keep_revision(review)

@@ -53,6 +53,16 @@ def assignment(proposal, reviewer, admin):
     return assign(proposal, reviewer, admin=admin)
 
 
+def _save(client, assignment_id, body: dict):
+    """Save a review as a client does: read its version first, send it back with the body."""
+    read = client.get(f"/reviews/assignments/{assignment_id}")
+    review = read.get_json().get("review") if read.status_code == 200 else None
+    version = review["version"] if review else None
+    return client.put(
+        f"/reviews/assignments/{assignment_id}/review", json={"version": version} | body
+    )
+
+
 def _complete_review(call, **changes) -> dict:
     first, second = call.criteria
     return {
@@ -275,7 +285,7 @@ def test_the_reviewer_saves_a_draft(api, reviewer, assignment, call, audit_log):
         "comments_to_applicant": "  Promising.  ",
     }
 
-    response = api(reviewer).put(f"/reviews/assignments/{assignment.id}/review", json=body)
+    response = _save(api(reviewer), assignment.id, body)
 
     assert response.status_code == 200
     review = response.get_json()["review"]
@@ -292,10 +302,11 @@ def test_the_reviewer_saves_a_draft(api, reviewer, assignment, call, audit_log):
 def test_saving_again_replaces_what_was_saved(api, reviewer, assignment, call):
     first, second = call.criteria
     client = api(reviewer)
-    client.put(f"/reviews/assignments/{assignment.id}/review", json=_complete_review(call))
-    again = client.put(
-        f"/reviews/assignments/{assignment.id}/review",
-        json={"scores": [{"criterion_id": second.id, "score": 5}], "confidence": 2},
+    _save(client, assignment.id, _complete_review(call))
+    again = _save(
+        client,
+        assignment.id,
+        {"scores": [{"criterion_id": second.id, "score": 5}], "confidence": 2},
     )
     assert again.status_code == 200
     review = again.get_json()["review"]
@@ -308,9 +319,10 @@ def test_a_score_off_its_scale_is_refused_with_its_field(api, reviewer, assignme
     first, _ = call.criteria
     client = api(reviewer)
     before = unchanged_state()
-    response = client.put(
-        f"/reviews/assignments/{assignment.id}/review",
-        json={"scores": [{"criterion_id": first.id, "score": 9}]},
+    response = _save(
+        client,
+        assignment.id,
+        {"scores": [{"criterion_id": first.id, "score": 9}]},
     )
     assert response.status_code == 422
     assert response.get_json()["errors"] == {
@@ -332,7 +344,7 @@ def test_a_score_off_its_scale_is_refused_with_its_field(api, reviewer, assignme
 def test_bad_review_values_are_refused_with_their_field(api, reviewer, assignment, body, field):
     client = api(reviewer)
     before = unchanged_state()
-    response = client.put(f"/reviews/assignments/{assignment.id}/review", json=body)
+    response = _save(client, assignment.id, body)
     assert response.status_code == 422
     assert field in response.get_json()["errors"]
     assert unchanged_state() == before
@@ -342,9 +354,10 @@ def test_two_scores_for_one_criterion_are_refused(api, reviewer, assignment, cal
     first, _ = call.criteria
     client = api(reviewer)
     before = unchanged_state()
-    response = client.put(
-        f"/reviews/assignments/{assignment.id}/review",
-        json={"scores": [{"criterion_id": first.id, "score": 3}] * 2},
+    response = _save(
+        client,
+        assignment.id,
+        {"scores": [{"criterion_id": first.id, "score": 3}] * 2},
     )
     assert response.status_code == 422
     assert "scores" in response.get_json()["errors"]
@@ -362,7 +375,7 @@ def test_only_the_assigned_reviewer_saves_or_submits(api, admin, assignment, cal
         assert client.post(url + "/actions/submit").status_code == status, role
         declined = client.post(url + "/actions/decline", json={"reason": "No"})
         assert declined.status_code == status, role
-    assert api().put(f"/reviews/assignments/{assignment.id}/review", json={}).status_code == 401
+    assert _save(api(), assignment.id, {}).status_code == 401
     assert unchanged_state() == before
 
 
@@ -371,9 +384,7 @@ def test_reviews_are_not_written_once_the_call_is_decided(api, reviewer, assignm
     db.session.commit()
     client = api(reviewer)
     before = unchanged_state()
-    response = client.put(
-        f"/reviews/assignments/{assignment.id}/review", json=_complete_review(call)
-    )
+    response = _save(client, assignment.id, _complete_review(call))
     assert response.status_code == 409
     assert response.get_json()["code"] == "state_conflict"
     assert client.get(f"/reviews/assignments/{assignment.id}").get_json()["editable"] is False
@@ -388,9 +399,10 @@ def test_an_incomplete_review_is_not_submitted_and_says_what_is_missing(
 ):
     first, second = call.criteria
     client = api(reviewer)
-    client.put(
-        f"/reviews/assignments/{assignment.id}/review",
-        json={"scores": [{"criterion_id": first.id, "score": 3}]},
+    _save(
+        client,
+        assignment.id,
+        {"scores": [{"criterion_id": first.id, "score": 3}]},
     )
     before = unchanged_state()
     response = client.post(f"/reviews/assignments/{assignment.id}/actions/submit")
@@ -416,7 +428,7 @@ def test_a_submitted_review_is_not_submitted_twice_nor_edited_after_the_deadline
     api, reviewer, assignment, call, monkeypatch
 ):
     client = api(reviewer)
-    client.put(f"/reviews/assignments/{assignment.id}/review", json=_complete_review(call))
+    _save(client, assignment.id, _complete_review(call))
     assert client.post(f"/reviews/assignments/{assignment.id}/actions/submit").status_code == 200
     before = unchanged_state()
     again = client.post(f"/reviews/assignments/{assignment.id}/actions/submit")
@@ -425,9 +437,7 @@ def test_a_submitted_review_is_not_submitted_twice_nor_edited_after_the_deadline
 
     later = call.review_deadline + timedelta(days=1)
     monkeypatch.setattr(clock, "now", lambda: later)
-    late = client.put(
-        f"/reviews/assignments/{assignment.id}/review", json=_complete_review(call, confidence=5)
-    )
+    late = _save(client, assignment.id, _complete_review(call, confidence=5))
     assert late.status_code == 409
     assert late.get_json()["code"] == "deadline_passed"
     assert unchanged_state() == before
@@ -437,18 +447,14 @@ def test_a_submitted_review_is_edited_before_the_deadline(
     api, reviewer, assignment, call, audit_log
 ):
     client = api(reviewer)
-    client.put(f"/reviews/assignments/{assignment.id}/review", json=_complete_review(call))
+    _save(client, assignment.id, _complete_review(call))
     client.post(f"/reviews/assignments/{assignment.id}/actions/submit")
-    edited = client.put(
-        f"/reviews/assignments/{assignment.id}/review", json=_complete_review(call, confidence=5)
-    )
+    edited = _save(client, assignment.id, _complete_review(call, confidence=5))
     assert edited.status_code == 200
     assert edited.get_json()["review"]["revision_count"] == 2
     assert edited.get_json()["state"] == "submitted"
     assert len(audit_log("review.edited")) == 1
-    incomplete = client.put(
-        f"/reviews/assignments/{assignment.id}/review", json=_complete_review(call, confidence=None)
-    )
+    incomplete = _save(client, assignment.id, _complete_review(call, confidence=None))
     assert incomplete.status_code == 422
     assert "confidence" in incomplete.get_json()["errors"]
 
@@ -484,7 +490,7 @@ def test_a_decline_needs_a_reason(api, reviewer, assignment):
 
 def test_a_submitted_assignment_is_not_declined(api, reviewer, assignment, call):
     client = api(reviewer)
-    client.put(f"/reviews/assignments/{assignment.id}/review", json=_complete_review(call))
+    _save(client, assignment.id, _complete_review(call))
     client.post(f"/reviews/assignments/{assignment.id}/actions/submit")
     before = unchanged_state()
     response = client.post(
@@ -664,9 +670,7 @@ def test_admin_assigns_then_the_reviewer_saves_and_submits(api, admin, call, pro
     listed = as_reviewer.get("/reviews/assignments").get_json()
     assert [item["id"] for item in listed["items"]] == [assignment_id]
 
-    saved = as_reviewer.put(
-        f"/reviews/assignments/{assignment_id}/review", json=_complete_review(call)
-    )
+    saved = _save(as_reviewer, assignment_id, _complete_review(call))
     assert saved.status_code == 200
     assert saved.get_json()["review"]["submitted_at"] is None
     submitted = as_reviewer.post(f"/reviews/assignments/{assignment_id}/actions/submit")
@@ -683,3 +687,22 @@ def test_admin_assigns_then_the_reviewer_saves_and_submits(api, admin, call, pro
         "review.saved",
         "review.submitted",
     ]
+
+
+def test_a_stale_review_is_refused_with_its_current_version(api, reviewer, assignment, call):
+    client = api(reviewer)
+    first = client.put(f"/reviews/assignments/{assignment.id}/review", json=_complete_review(call))
+    assert first.status_code == 200
+    version = first.get_json()["review"]["version"]
+    second = _save(client, assignment.id, _complete_review(call, confidence=2))
+    assert second.get_json()["review"]["version"] == version + 1
+    before = unchanged_state()
+    stale = client.put(
+        f"/reviews/assignments/{assignment.id}/review",
+        json=_complete_review(call, confidence=5) | {"version": version},
+    )
+    assert stale.status_code == 409
+    assert stale.get_json()["current_version"] == version + 1
+    blind = client.put(f"/reviews/assignments/{assignment.id}/review", json=_complete_review(call))
+    assert blind.status_code == 409  # a review exists: "none yet" is stale too
+    assert unchanged_state() == before

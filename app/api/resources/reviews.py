@@ -6,7 +6,7 @@ from marshmallow import fields, pre_dump, validate, validates_schema
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app import clock
-from app.api.core import ApiBlueprint, actor
+from app.api.core import ApiBlueprint, actor, check_version
 from app.api.resources.calls import CriterionSchema
 from app.api.schemas import (
     ApiSchema,
@@ -181,6 +181,7 @@ class ReviewSchema(ApiSchema):
     submitted_at = fields.AwareDateTime(allow_none=True)
     weighted_total = decimal(3, allow_none=True, metadata={"description": "0–100, once submitted."})
     revision_count = fields.Integer(metadata={"description": "Revisions kept since submission."})
+    version = fields.Integer(metadata={"description": "Send it back with the next save."})
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
 
@@ -231,6 +232,15 @@ class AssignmentListArgs(PageArgs):
 class ReviewValuesSchema(ApiSchema):
     """The review as it stands; what is left out is cleared (a draft may be incomplete)."""
 
+    version = integer(
+        1,
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "The review's version you last read; null (or left out) before the "
+            "first save. A review saved since is refused with 409 and its current version."
+        },
+    )
     scores = fields.List(
         fields.Nested(ScoreSchema),
         load_default=list,
@@ -401,10 +411,18 @@ def save_review(values, assignment_id: int):
     """Save the review as it stands (the assigned reviewer): a draft, or an edit of a
     submitted review before its deadline."""
     assignment = _own_assignment(assignment_id)
+    version = values.pop("version")
+    if assignment.review is not None:
+        check_version(assignment.review, version)
     # As the web form: every criterion of the rubric, blank unless scored.
     scores = {criterion.id: None for criterion in assignment.proposal.call.criteria}
     scores |= {score["criterion_id"]: score["score"] for score in values.pop("scores")}
-    services.save_review(assignment, services.ReviewValues(scores=scores, **values), actor=actor())
+    services.save_review(
+        assignment,
+        services.ReviewValues(scores=scores, **values),
+        actor=actor(),
+        expected_version=version,
+    )
     db.session.commit()
     return assignment
 
