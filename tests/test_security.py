@@ -143,7 +143,8 @@ def test_api_paths_get_json_errors(client):
     response = client.get("/api/v1/nothing-here")
 
     assert response.status_code == 404
-    assert response.json["error"]["code"] == 404
+    assert response.json["status"] == 404
+    assert response.json["code"] == "not_found"
 
 
 def test_a_request_body_over_the_limit_gets_a_413_page(app, client):
