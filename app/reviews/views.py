@@ -421,6 +421,9 @@ def _call_keywords(user) -> list[str]:
             Call.state.in_(policy.REVIEWING_CALL_STATES),
             Proposal.state.in_(services.REVIEWABLE_STATES),
         )
+        # The first proposal's spelling of a keyword wins: without an order, PostgreSQL may
+        # offer "Grippers" one day and "grippers" the next, and refuse what the page showed.
+        .order_by(Proposal.id)
     )
     seen: dict[str, str] = {}
     for keywords in rows:
