@@ -1,6 +1,6 @@
 """Personal access tokens on the profile page: create (shown once), list and revoke."""
 
-from flask import abort, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from flask_login import current_user, login_required
 
 from app.api import tokens
@@ -11,7 +11,7 @@ from app.auth.views import render_profile
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm
-from app.web import form_error, get_or_404
+from app.web import form_error, get_or_404, require_visible
 
 
 @bp.route("/account/tokens", methods=["POST"])
@@ -40,8 +40,7 @@ def create_access_token():
 def revoke_access_token(token_id: int):
     """Revoke one of one's own tokens."""
     token = get_or_404(AccessToken, token_id)
-    if token.user_id != current_user.id:
-        abort(404)
+    require_visible(token.user_id == current_user.id)
     if EmptyForm().validate_on_submit():
         try:
             tokens.revoke_token(token, actor=current_user)

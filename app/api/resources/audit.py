@@ -6,14 +6,9 @@ from app.api.core import ApiBlueprint, actor, permitted
 from app.api.schemas import ApiSchema, PageArgs, day, page_of, paginate, sort_field, text
 from app.audit.models import AuditEvent
 from app.audit.queries import audit_events_query
-from app.auth.models import Role
-from app.auth.policy import has_role
+from app.auth.policy import can_view_audit_log
 
 blp = ApiBlueprint("audit", "/audit", "The audit log, filtered (administrators).")
-
-
-def _is_admin(user) -> bool:
-    return has_role(user, Role.ADMIN)
 
 
 class ActorSchema(ApiSchema):
@@ -49,7 +44,7 @@ class AuditEventArgs(PageArgs):
 
 
 @blp.route("/events")
-@permitted(_is_admin)
+@permitted(can_view_audit_log)
 @blp.arguments(AuditEventArgs, location="query", as_kwargs=True)
 @blp.response(200, page_of(AuditEventSchema))
 @blp.documents(403)
